@@ -1,0 +1,41 @@
+# Two entry points do all set-up on a fresh machine:
+#   make run    the main job on the embedded default (config/rightswatch.yaml, console digest)
+#   make test   lint, type-check and the whole test suite
+# Both create .venv and install the project into it on first use.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PIP_QUIET := --quiet --disable-pip-version-check --no-warn-script-location
+
+.PHONY: install run test lint typecheck pytest fixtures clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
+	$(BIN)/python -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | { grep -v '^WARNING: Location' || true; }
+	$(BIN)/python -c "import rightswatch, prefect, bs4, lxml, diff_match_patch"
+	touch $(STAMP)
+
+run: install
+	$(BIN)/rightswatch sections tests/fixtures/hrw_kazakhstan_2021.html
+
+lint: install
+	$(BIN)/ruff check src tests flows
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+fixtures: install
+	$(BIN)/python tests/fixtures/build.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,171 @@
+"""The `rightswatch` command line: thin typer commands over the core modules.
+
+Exit codes are a contract: 0 success, 1 a watch or page failed, 2 config or usage errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from rightswatch import __version__
+from rightswatch.config import Config, ConfigError, FetchSettings, config_path, load_config
+from rightswatch.document import Document
+from rightswatch.extract import PROFILE_NAMES, ExtractError, ExtractOptions, extract
+from rightswatch.fetch import Fetcher, FetchError, NotModified, decode_html
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(
+    name="rightswatch",
+    help="Watch human-rights report pages and report what changed, section by section.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file [env RIGHTSWATCH_CONFIG; default config/rightswatch.yaml]",
+    ),
+]
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def load_or_exit(path: Path | None) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        err.print(
+            f"[bold red]config error:[/]\n{exc}", markup=True, highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"rightswatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """rightswatch: section-by-section change digests for human-rights reports."""
+
+
+@app.command()
+def validate(config: ConfigOption = None) -> None:
+    """Check a config file and list its watches and channels."""
+    cfg = load_or_exit(config)
+    out.print(
+        f"[green]ok[/]: {config_path(config)}: {len(cfg.watches)} watches, "
+        f"{len(cfg.channels)} channels ({', '.join(sorted(cfg.channels))})"
+    )
+
+
+def _document_for(target: str, profile: str | None, config: Path | None) -> Document:
+    """A file, an http(s) URL, or the id of a configured watch, as a Document."""
+    path = Path(target)
+    if "://" not in target and path.is_file():
+        text, _ = decode_html(path.read_bytes())
+        return extract(text, path.resolve().as_uri(), profile=profile or "auto")
+    settings = FetchSettings()
+    options = ExtractOptions()
+    url = target
+    cfg: Config | None = None
+    explicit = config is not None or bool(os.environ.get("RIGHTSWATCH_CONFIG"))
+    if explicit or config_path(config).is_file():
+        cfg = load_or_exit(config)
+        settings = cfg.fetch
+    if not target.startswith(("http://", "https://")):
+        if cfg is None:
+            fail(f"{target!r} is not a file, an http(s) URL or a watch id", EXIT_USAGE)
+        try:
+            watch = cfg.watch(target)
+        except KeyError as exc:
+            fail(f"{target!r} is not a file or an http(s) URL, and {exc.args[0]}", EXIT_USAGE)
+        url, options = watch.url, ExtractOptions(content=watch.content, heading=watch.heading)
+        profile = profile or watch.profile
+    with Fetcher(settings) as fetcher:
+        page = fetcher.fetch(url)
+    assert not isinstance(page, NotModified)  # no validators were sent
+    return extract(
+        page.text, url, final_url=page.final_url, profile=profile or "auto", options=options
+    )
+
+
+def _first_words(text: str, n: int = 12) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+
+
+def print_sections(doc: Document, console: Console) -> None:
+    lang = escape(f" [{doc.lang}]") if doc.lang else ""
+    tree = Tree(
+        f"[bold]{escape(doc.title or doc.final_url)}[/]{lang}  "
+        f"[dim]profile {doc.profile} · {len(doc.sections)} sections · {doc.words:,} words[/]"
+    )
+    parents: list[tuple[int, Tree]] = []
+    for section in doc.sections:
+        while parents and parents[-1][0] >= section.level:
+            parents.pop()
+        node = (parents[-1][1] if parents else tree).add(
+            f"[bold cyan]{escape(section.heading)}[/] [dim]({section.words} words)[/]"
+            f"  {escape(_first_words(section.text))}"
+        )
+        if section.level:
+            parents.append((section.level, node))
+    console.print(tree)
+
+
+@app.command()
+def sections(
+    target: Annotated[
+        str, typer.Argument(help="A URL, an HTML file, or a watch id from the config")
+    ],
+    profile: Annotated[
+        str | None, typer.Option(help=f"Extraction profile: {', '.join(PROFILE_NAMES)}")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Document as JSON")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Show the sections rightswatch sees in a page."""
+    if profile is not None and profile not in PROFILE_NAMES:
+        fail(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}", EXIT_USAGE)
+    try:
+        doc = _document_for(target, profile, config)
+    except FetchError as exc:
+        fail(str(exc))
+    except ExtractError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(doc.model_dump_json(indent=2) + "\n")
+    else:
+        print_sections(doc, out)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,400 @@
+"""Load, interpolate and validate config/rightswatch.yaml into a typed Config.
+
+The schema is a contract with outside scripts: keys are only ever added, never renamed.
+Errors name the file, the line, the field path and what to do; secret values never appear.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from croniter import croniter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from rightswatch.extract import PROFILE_NAMES
+
+__all__ = [
+    "CHANGE_KINDS",
+    "DEFAULT_CONFIG_PATH",
+    "ChannelConfig",
+    "Config",
+    "ConfigError",
+    "FetchSettings",
+    "Watch",
+    "config_path",
+    "load_config",
+]
+
+DEFAULT_CONFIG_PATH = Path("config/rightswatch.yaml")
+WATCH_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+CHANGE_KINDS = ("moved", "renamed", "removed", "added", "modified")
+CHANNEL_TYPES = ("console", "slack", "email", "webhook", "apprise")
+_ENV_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigError(Exception):
+    """A config problem a user can fix; `str()` is the full message, one line per problem."""
+
+    def __init__(self, source: str, problems: list[tuple[str, int | None, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = []
+        for field, line, message in problems:
+            where = f"{source}:{line}" if line else source
+            lines.append(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+        super().__init__("\n".join(lines))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FetchSettings(_Strict):
+    user_agent: str = "rightswatch/0.1 (+https://example.org/contact)"
+    timeout: float = Field(30.0, gt=0, le=600)
+    retries: int = Field(3, ge=0, le=10)
+    per_host_concurrency: int = Field(2, ge=1, le=64)
+    per_host_delay: float = Field(1.0, ge=0, le=600)
+    max_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    respect_robots: bool = True
+
+
+def _check_cron(value: str) -> str:
+    if not croniter.is_valid(value):
+        raise ValueError(
+            f"{value!r} is not a valid cron expression; use five fields such as '0 6 * * *' (UTC)"
+        )
+    return value
+
+
+def _check_profile(value: str) -> str:
+    if value not in PROFILE_NAMES:
+        raise ValueError(f"unknown profile {value!r}; choose one of {', '.join(PROFILE_NAMES)}")
+    return value
+
+
+def _check_regexes(values: list[str]) -> list[str]:
+    for pattern in values:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+    return values
+
+
+class Defaults(_Strict):
+    schedule: str = "0 6 * * *"
+    profile: str = "auto"
+    channels: list[str] = Field(default_factory=lambda: ["console"])
+    sections: list[str] = Field(default_factory=lambda: ["*"])
+    ignore: list[str] = Field(default_factory=list)
+
+    _cron = field_validator("schedule")(_check_cron)
+    _profile = field_validator("profile")(_check_profile)
+    _ignore = field_validator("ignore")(_check_regexes)
+
+
+class Watch(_Strict):
+    """One configured page; keys missing here are filled from `defaults` when loading."""
+
+    id: str
+    url: str
+    title: str | None = None
+    profile: str = "auto"
+    sections: list[str] = Field(default_factory=lambda: ["*"])
+    ignore: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=lambda: ["console"])
+    schedule: str = "0 6 * * *"
+    content: str | None = None  # css profile: selector of the content container
+    heading: str | None = None  # css profile: selector of headings inside it
+
+    _cron = field_validator("schedule")(_check_cron)
+    _profile = field_validator("profile")(_check_profile)
+    _ignore = field_validator("ignore")(_check_regexes)
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not WATCH_ID.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a valid watch id; use 1-64 lower-case letters, digits and "
+                "hyphens, starting with a letter or digit (e.g. hrw-wr2021-kazakhstan)"
+            )
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"{value!r} is not an http(s) URL; only http:// and https:// pages can be watched"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _css_needs_content(self) -> Watch:
+        if self.profile == "css" and not self.content:
+            raise ValueError("profile 'css' needs a `content` selector (and optionally `heading`)")
+        return self
+
+
+class _ChannelBase(_Strict):
+    watches: list[str] = Field(default_factory=lambda: ["*"])  # watch id globs
+    sections: list[str] = Field(default_factory=lambda: ["*"])  # section heading globs
+    min_kind: Literal["moved", "renamed", "removed", "added", "modified"] = "moved"
+
+
+class ConsoleChannel(_ChannelBase):
+    type: Literal["console"]
+
+
+class SlackChannel(_ChannelBase):
+    type: Literal["slack"]
+    webhook_url: SecretStr
+
+
+class EmailChannel(_ChannelBase):
+    type: Literal["email"]
+    host: str
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str
+    recipients: list[str] = Field(min_length=1)
+    timeout: float = Field(30.0, gt=0)
+
+
+class WebhookChannel(_ChannelBase):
+    type: Literal["webhook"]
+    url: SecretStr
+    headers: dict[str, SecretStr] = Field(default_factory=dict)
+
+
+class AppriseChannel(_ChannelBase):
+    type: Literal["apprise"]
+    url: SecretStr
+
+
+ChannelConfig = Annotated[
+    ConsoleChannel | SlackChannel | EmailChannel | WebhookChannel | AppriseChannel,
+    Field(discriminator="type"),
+]
+
+
+class Config(_Strict):
+    snapshots: str = "snapshots"
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    defaults: Defaults = Field(default_factory=Defaults)
+    watches: list[Watch] = Field(default_factory=list)
+    channels: dict[str, ChannelConfig] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        defaults = data.get("defaults") or {}
+        watches = data.get("watches")
+        if not isinstance(defaults, Mapping) or not isinstance(watches, list):
+            return data
+        inherited = {k: v for k, v in defaults.items() if k in Watch.model_fields}
+        merged = [{**inherited, **w} if isinstance(w, Mapping) else w for w in watches]
+        return {**data, "watches": merged}
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Config:
+        self.channels.setdefault("console", ConsoleChannel(type="console"))
+        return self
+
+    def watch(self, watch_id: str) -> Watch:
+        for watch in self.watches:
+            if watch.id == watch_id:
+                return watch
+        known = ", ".join(w.id for w in self.watches) or "none"
+        raise KeyError(f"no watch with id {watch_id!r}; configured watches: {known}")
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    """--config, else $RIGHTSWATCH_CONFIG, else config/rightswatch.yaml (relative to the cwd)."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("RIGHTSWATCH_CONFIG")
+    return Path(env) if env else DEFAULT_CONFIG_PATH
+
+
+def _field_name(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _lines(
+    node: yaml.Node, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], int]]:
+    yield path, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else str(key)
+            yield (*path, name), key.start_mark.line + 1
+            yield from ((p, ln) for p, ln in _lines(value, (*path, name)) if p != (*path, name))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _lines(item, (*path, index))
+
+
+def _interpolate(
+    value: Any, path: tuple[str | int, ...], problems: list[tuple[tuple[str | int, ...], str]]
+) -> Any:
+    """Replace ${VAR} from the environment; `$$` is a literal dollar."""
+    if isinstance(value, dict):
+        return {k: _interpolate(v, (*path, k), problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, (*path, i), problems) for i, v in enumerate(value)]
+    if not isinstance(value, str) or "$" not in value:
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return "$"
+        if name not in os.environ:
+            problems.append(
+                (
+                    path,
+                    f"environment variable {name} is not set; export it before running "
+                    "rightswatch (or use prefect-secret:NAME for a Prefect Secret block)",
+                )
+            )
+            return ""
+        return os.environ[name]
+
+    return _ENV_REF.sub(replace, value)
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    if kind == "extra_forbidden":
+        return f"unknown key {loc[-1]!r}; check its spelling against the schema in README.md"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "union_tag_invalid":
+        return f"unknown channel type; use one of {', '.join(CHANNEL_TYPES)}"
+    if kind == "union_tag_not_found":
+        return f"channel needs a `type`: one of {', '.join(CHANNEL_TYPES)}"
+    msg = str(error["msg"])
+    return msg.removeprefix("Value error, ")
+
+
+def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    # Discriminated unions add the tag to the location: channels.x.slack.webhook_url.
+    if len(loc) > 2 and loc[0] == "channels" and loc[2] in CHANNEL_TYPES:
+        return (*loc[:2], *loc[3:])
+    return loc
+
+
+def _semantic_problems(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    first_use: dict[str, int] = {}
+    defined = ", ".join(sorted(config.channels))
+    for i, watch in enumerate(config.watches):
+        if watch.id in first_use:
+            problems.append(
+                (
+                    ("watches", i, "id"),
+                    f"duplicate id {watch.id!r} (also watches[{first_use[watch.id]}]); "
+                    "ids must be unique",
+                )
+            )
+        first_use.setdefault(watch.id, i)
+        for j, name in enumerate(watch.channels):
+            if name not in config.channels:
+                problems.append(
+                    (
+                        ("watches", i, "channels", j),
+                        f"unknown channel {name!r}; defined channels: {defined}",
+                    )
+                )
+    for j, name in enumerate(config.defaults.channels):
+        if name not in config.channels:
+            problems.append(
+                (
+                    ("defaults", "channels", j),
+                    f"unknown channel {name!r}; defined channels: {defined}",
+                )
+            )
+    return problems
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    """Validate config text; raises ConfigError listing every problem found."""
+    try:
+        root = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(source, [("", line, f"invalid YAML: {problem}")]) from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            source,
+            [("", 1, "the config must be a mapping with keys such as `watches` and `channels`")],
+        )
+    lines = dict(_lines(root)) if root is not None else {}
+
+    def located(loc: tuple[str | int, ...], message: str) -> tuple[str, int | None, str]:
+        probe = loc
+        while probe and probe not in lines:
+            probe = probe[:-1]
+        return _field_name(loc), lines.get(probe), message
+
+    env_problems: list[tuple[tuple[str | int, ...], str]] = []
+    data = _interpolate(raw, (), env_problems)
+    if env_problems:
+        raise ConfigError(source, [located(loc, msg) for loc, msg in env_problems])
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_input=False, include_url=False):
+            loc = _clean_loc(tuple(error["loc"]))
+            problems.append(located(loc, _message(error)))
+        raise ConfigError(source, problems) from None
+    semantic = _semantic_problems(config)
+    if semantic:
+        raise ConfigError(source, [located(loc, msg) for loc, msg in semantic])
+    return config
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    resolved = config_path(path)
+    try:
+        text = resolved.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            str(resolved),
+            [("", None, "config file not found; pass --config PATH or set RIGHTSWATCH_CONFIG")],
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(resolved), [("", None, f"cannot read config: {exc}")]) from None
+    return parse_config(text, str(resolved))

@@ -1,0 +1,30 @@
+"""Text normalisation shared by every extraction profile."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Invisible characters that editors and CMSs insert and readers never see.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SLUG_DROP = re.compile(r"[^\w]+")
+
+
+def normalize(text: str) -> str:
+    """NFC, invisible characters dropped, all runs of space one space; typographic quotes kept."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return _SPACES.sub(" ", text).strip()
+
+
+def slugify(heading: str) -> str:
+    """A stable key from a heading; keeps non-Latin letters so Cyrillic keys stay readable."""
+    slug = _SLUG_DROP.sub("-", normalize(heading).casefold()).strip("-_")
+    return slug.replace("_", "-")[:80] or "section"
+
+
+def unique_key(base: str, seen: dict[str, int]) -> str:
+    """De-duplicate keys in document order: torture, torture-2, torture-3."""
+    count = seen.get(base, 0) + 1
+    seen[base] = count
+    return base if count == 1 else f"{base}-{count}"

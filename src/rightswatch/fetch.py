@@ -1,0 +1,439 @@
+"""Watch URL → Page, politely: pooled session, retries, conditional GET, caps, robots.txt.
+
+One Fetcher serves a whole run and is shared by its threads, so the per-host limits hold across
+the run rather than per task.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import Message
+from typing import Any
+from urllib import robotparser
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from rightswatch.config import FetchSettings
+
+__all__ = [
+    "FetchError",
+    "Fetcher",
+    "HostLimiter",
+    "NotModified",
+    "Page",
+    "Validators",
+    "decode_html",
+]
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+MAX_RETRY_AFTER = 120.0  # seconds; a server asking for longer is retried on the next run
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# WHATWG: labels that browsers decode as windows-1252.
+_AS_1252 = {"latin-1", "iso8859-1", "ascii", "iso-8859-1", "us-ascii", "cp1252"}
+
+
+@dataclass(frozen=True)
+class Validators:
+    """HTTP cache validators; both are sent because Drupal answers 304 only when both match."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        out = {}
+        if self.etag:
+            out["If-None-Match"] = self.etag
+        if self.last_modified:
+            out["If-Modified-Since"] = self.last_modified
+        return out
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    final_url: str
+    status: int
+    content_type: str
+    body: bytes
+    text: str
+    encoding: str
+    validators: Validators
+    fetched_at: datetime
+    elapsed: float
+    redirects: tuple[str, ...] = ()
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """A 304: the page is unchanged and nothing is parsed."""
+
+    url: str
+    validators: Validators
+    fetched_at: datetime
+    elapsed: float
+
+
+class FetchError(Exception):
+    """A fetch that failed; `kind` is machine-readable, the message says what and where."""
+
+    def __init__(
+        self,
+        url: str,
+        kind: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+        self.kind = kind
+        self.status = status
+        self.retryable = retryable
+
+
+def _norm_encoding(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except LookupError:
+        return None
+    return "cp1252" if name in _AS_1252 else name
+
+
+def decode_html(body: bytes, header_charset: str | None = None) -> tuple[str, str]:
+    """Decode in the browsers' order: BOM, HTTP charset, <meta> charset, UTF-8, windows-1252.
+
+    A declared charset that does not fit the bytes is skipped rather than trusted, so a server
+    claiming UTF-8 for a windows-1251 page still comes out right when the page's meta says so.
+    """
+    for bom, bom_codec in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(bom_codec, errors="replace"), bom_codec
+    meta = _META_CHARSET.search(body[:4096])
+    candidates: list[str | None] = [
+        _norm_encoding(header_charset),
+        _norm_encoding(meta.group(1).decode("ascii", "ignore")) if meta else None,
+        "utf-8",
+    ]
+    for name in candidates:
+        if name is None or name.startswith("utf-16"):  # a utf-16 meta label means utf-8 here
+            continue
+        try:
+            return body.decode(name), name
+        except UnicodeDecodeError:
+            continue
+    return body.decode("cp1252", errors="replace"), "cp1252"
+
+
+class HostLimiter:
+    """At most `concurrency` requests in flight per host and `delay` s between their starts."""
+
+    def __init__(
+        self,
+        concurrency: int,
+        delay: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.concurrency = concurrency
+        self.delay = delay
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._next_start: dict[str, float] = {}
+
+    @contextmanager
+    def slot(self, host: str) -> Iterator[None]:
+        with self._lock:
+            sem = self._slots.setdefault(host, threading.BoundedSemaphore(self.concurrency))
+        sem.acquire()
+        try:
+            with self._lock:
+                now = self._clock()
+                start = max(now, self._next_start.get(host, now))
+                self._next_start[host] = start + self.delay
+            if start > now:
+                self._sleep(start - now)
+            yield
+        finally:
+            sem.release()
+
+
+class _CappedRetry(Retry):
+    """urllib3 Retry that honours Retry-After but never sleeps longer than MAX_RETRY_AFTER."""
+
+    def get_retry_after(self, response: Any) -> float | None:
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, MAX_RETRY_AFTER)
+
+
+@dataclass
+class Fetcher:
+    settings: FetchSettings
+    session: requests.Session = field(init=False)
+    limiter: HostLimiter = field(init=False)
+    _robots: dict[str, robotparser.RobotFileParser | None] = field(init=False, default_factory=dict)
+    _robots_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.limiter = HostLimiter(s.per_host_concurrency, s.per_host_delay)
+        retry = _CappedRetry(
+            total=s.retries,
+            connect=s.retries,
+            read=s.retries,
+            status=s.retries,
+            backoff_factor=0.5,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            raise_on_redirect=False,
+        )
+        self.session = requests.Session()
+        pool = max(10, s.per_host_concurrency * 4)
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update(
+            {
+                "User-Agent": s.user_agent,
+                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+                "Accept-Language": "*",
+            }
+        )
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # robots.txt -----------------------------------------------------------------------------
+    def _robots_for(self, url: str) -> robotparser.RobotFileParser | None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._robots_lock:
+            if origin in self._robots:
+                return self._robots[origin]
+        parser: robotparser.RobotFileParser | None = robotparser.RobotFileParser()
+        assert parser is not None
+        try:
+            with self.limiter.slot(parts.hostname or ""):
+                resp = self.session.get(f"{origin}/robots.txt", timeout=self.settings.timeout)
+        except requests.RequestException:
+            parser = None  # unreachable: let the page fetch report the real error
+        else:
+            if resp.status_code >= 500:
+                parser.parse(["User-agent: *", "Disallow: /"])  # RFC 9309: assume disallowed
+            elif resp.status_code < 400:
+                parser.parse(resp.text.splitlines())
+            else:
+                parser.parse([])  # 4xx: no robots.txt, everything allowed
+        with self._robots_lock:
+            self._robots[origin] = parser
+        return parser
+
+    def allowed_by_robots(self, url: str) -> bool:
+        parser = self._robots_for(url)
+        if parser is None:
+            return True
+        agent = self.settings.user_agent.split("/", 1)[0] or "*"
+        return parser.can_fetch(agent, url)
+
+    # pages ----------------------------------------------------------------------------------
+    def fetch(self, url: str, validators: Validators | None = None) -> Page | NotModified:
+        """Fetch one page; raises FetchError with a clear, per-URL message."""
+        if self.settings.respect_robots and not self.allowed_by_robots(url):
+            raise FetchError(
+                url,
+                "robots",
+                "disallowed by robots.txt; ask the site, or set "
+                "fetch.respect_robots: false if you have permission",
+            )
+        host = urlsplit(url).hostname or ""
+        started = time.monotonic()
+        fetched_at = datetime.now(UTC)
+        headers = validators.headers() if validators else {}
+        with self.limiter.slot(host):
+            try:
+                resp = self.session.get(
+                    url,
+                    headers=headers,
+                    stream=True,
+                    timeout=(self.settings.timeout, self.settings.timeout),
+                )
+            except requests.exceptions.RetryError as exc:
+                raise FetchError(
+                    url,
+                    "http",
+                    f"gave up after {self.settings.retries} retries: {exc}",
+                    retryable=True,
+                ) from None
+            except requests.Timeout:
+                raise FetchError(
+                    url,
+                    "timeout",
+                    f"no answer within {self.settings.timeout:g} s (fetch.timeout)",
+                    retryable=True,
+                ) from None
+            except requests.ConnectionError as exc:
+                raise FetchError(
+                    url, "connection", f"could not connect: {_reason(exc)}", retryable=True
+                ) from None
+            except requests.RequestException as exc:
+                raise FetchError(
+                    url, "connection", f"request failed: {_reason(exc)}", retryable=True
+                ) from None
+            with resp:
+                return self._read(url, resp, started, fetched_at)
+
+    def _read(
+        self, url: str, resp: requests.Response, started: float, fetched_at: datetime
+    ) -> Page | NotModified:
+        validators = Validators(resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
+        if resp.status_code == 304:
+            return NotModified(url, validators, fetched_at, time.monotonic() - started)
+        if not 200 <= resp.status_code < 300:
+            retryable = resp.status_code == 429 or resp.status_code >= 500
+            raise FetchError(
+                url,
+                "http",
+                f"HTTP {resp.status_code} {resp.reason or ''}".rstrip(),
+                status=resp.status_code,
+                retryable=retryable,
+            )
+        ctype = resp.headers.get("Content-Type", "")
+        mime = ctype.split(";", 1)[0].strip().lower()
+        if mime and mime not in HTML_TYPES:
+            raise FetchError(
+                url, "content-type", f"expected an HTML page, got {mime!r}", status=resp.status_code
+            )
+        body = self._read_body(url, resp, started)
+        if not mime and not body.lstrip()[:1] == b"<":
+            raise FetchError(
+                url,
+                "content-type",
+                "no Content-Type and the body is not HTML",
+                status=resp.status_code,
+            )
+        message = Message()
+        message["content-type"] = ctype or "text/html"
+        charset = message.get_param("charset")
+        text, encoding = decode_html(body, charset if isinstance(charset, str) else None)
+        return Page(
+            url=url,
+            final_url=resp.url,
+            status=resp.status_code,
+            content_type=mime or "text/html",
+            body=body,
+            text=text,
+            encoding=encoding,
+            validators=validators,
+            fetched_at=fetched_at,
+            elapsed=time.monotonic() - started,
+            redirects=tuple(r.url for r in resp.history),
+        )
+
+    def _read_body(self, url: str, resp: requests.Response, started: float) -> bytes:
+        limit = self.settings.max_bytes
+        declared = resp.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchError(
+                url,
+                "too-large",
+                f"page is {int(declared):,} bytes, over the {limit:,}-byte limit (fetch.max_bytes)",
+                status=resp.status_code,
+            )
+        chunks: list[bytes] = []
+        size = 0
+        deadline = started + self.settings.timeout * 2
+        try:
+            # iter_content decompresses, so the cap also bounds gzip bombs.
+            for chunk in resp.iter_content(chunk_size=65536):
+                size += len(chunk)
+                if size > limit:
+                    raise FetchError(
+                        url,
+                        "too-large",
+                        f"page is over the {limit:,}-byte limit (fetch.max_bytes)",
+                        status=resp.status_code,
+                    )
+                if time.monotonic() > deadline:
+                    raise FetchError(
+                        url,
+                        "timeout",
+                        f"body still arriving after {self.settings.timeout * 2:g} s",
+                        retryable=True,
+                    )
+                chunks.append(chunk)
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise FetchError(
+                url,
+                "truncated",
+                f"body ended early: {_reason(exc)}",
+                status=resp.status_code,
+                retryable=True,
+            ) from None
+        except requests.exceptions.ContentDecodingError:
+            raise FetchError(
+                url, "decode", "compressed body could not be decoded", status=resp.status_code
+            ) from None
+        except requests.ConnectionError as exc:
+            raise FetchError(
+                url,
+                "truncated",
+                f"connection lost mid-body: {_reason(exc)}",
+                status=resp.status_code,
+                retryable=True,
+            ) from None
+        except requests.Timeout:
+            raise FetchError(
+                url,
+                "timeout",
+                "body stalled (fetch.timeout)",
+                status=resp.status_code,
+                retryable=True,
+            ) from None
+        return b"".join(chunks)
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause, without the URL noise urllib3 wraps around it."""
+    inner: BaseException = exc
+    while True:
+        nxt = inner.__context__ or inner.__cause__
+        if nxt is None or nxt is inner:
+            break
+        inner = nxt
+    text = str(inner) or type(inner).__name__
+    match = re.search(r"\[Errno -?\d+\] ([^')]+)", text)
+    if match:
+        return match.group(1).strip()
+    return text.split(": ", 1)[-1][:200]
