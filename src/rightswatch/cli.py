@@ -82,7 +82,8 @@ def validate(config: ConfigOption = None) -> None:
     cfg = load_or_exit(config)
     out.print(
         f"[green]ok[/]: {config_path(config)}: {len(cfg.watches)} watches, "
-        f"{len(cfg.channels)} channels ({', '.join(sorted(cfg.channels))})"
+        f"{len(cfg.channels)} channels ({', '.join(sorted(cfg.channels))})",
+        soft_wrap=True,
     )
 
 

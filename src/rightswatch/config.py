@@ -213,6 +213,10 @@ class Config(_Strict):
         watches = data.get("watches")
         if not isinstance(defaults, Mapping) or not isinstance(watches, list):
             return data
+        try:
+            Defaults.model_validate(defaults)
+        except ValidationError:
+            return data  # report the problem once, at defaults.*, not again in every watch
         inherited = {k: v for k, v in defaults.items() if k in Watch.model_fields}
         merged = [{**inherited, **w} if isinstance(w, Mapping) else w for w in watches]
         return {**data, "watches": merged}

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from rightswatch.config import FetchSettings
@@ -289,30 +290,24 @@ class Fetcher:
                     stream=True,
                     timeout=(self.settings.timeout, self.settings.timeout),
                 )
-            except requests.exceptions.RetryError as exc:
-                raise FetchError(
-                    url,
-                    "http",
-                    f"gave up after {self.settings.retries} retries: {exc}",
-                    retryable=True,
-                ) from None
-            except requests.Timeout:
-                raise FetchError(
-                    url,
-                    "timeout",
-                    f"no answer within {self.settings.timeout:g} s (fetch.timeout)",
-                    retryable=True,
-                ) from None
-            except requests.ConnectionError as exc:
-                raise FetchError(
-                    url, "connection", f"could not connect: {_reason(exc)}", retryable=True
-                ) from None
             except requests.RequestException as exc:
-                raise FetchError(
-                    url, "connection", f"request failed: {_reason(exc)}", retryable=True
-                ) from None
+                raise self._request_error(url, exc) from None
             with resp:
                 return self._read(url, resp, started, fetched_at)
+
+    def _request_error(self, url: str, exc: requests.RequestException) -> FetchError:
+        """Map requests' exceptions, including urllib3's exhausted retries, to one FetchError."""
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        if isinstance(exc, requests.Timeout) or isinstance(reason, ReadTimeoutError):
+            message = f"no answer within {self.settings.timeout:g} s (fetch.timeout)"
+            return FetchError(url, "timeout", message, retryable=True)
+        if isinstance(exc, requests.exceptions.RetryError):
+            message = f"still failing after {self.settings.retries} retries (fetch.retries)"
+            return FetchError(url, "http", message, retryable=True)
+        if isinstance(exc, requests.ConnectionError):
+            message = f"connection failed: {_reason(exc)}"
+            return FetchError(url, "connection", message, retryable=True)
+        return FetchError(url, "connection", f"request failed: {_reason(exc)}", retryable=True)
 
     def _read(
         self, url: str, resp: requests.Response, started: float, fetched_at: datetime
