@@ -199,6 +199,7 @@ ChannelConfig = Annotated[
 
 class Config(_Strict):
     snapshots: str = "snapshots"
+    keep_raw: bool = True  # keep each distinct raw page, gzip-compressed, as evidence
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     defaults: Defaults = Field(default_factory=Defaults)
     watches: list[Watch] = Field(default_factory=list)

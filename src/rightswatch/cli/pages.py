@@ -1,79 +1,22 @@
-"""The `rightswatch` command line: thin typer commands over the core modules.
-
-Exit codes are a contract: 0 success, 1 a watch or page failed, 2 config or usage errors.
-"""
+"""Commands about one page: `sections` (what rightswatch sees) and `validate` (the config)."""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-from rightswatch import __version__
-from rightswatch.config import Config, ConfigError, FetchSettings, config_path, load_config
+from rightswatch.cli.common import EXIT_USAGE, ConfigOption, app, fail, load_or_exit, out
+from rightswatch.config import Config, FetchSettings, config_path
 from rightswatch.document import Document
 from rightswatch.extract import PROFILE_NAMES, ExtractError, ExtractOptions, extract
 from rightswatch.fetch import Fetcher, FetchError, NotModified, decode_html
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-app = typer.Typer(
-    name="rightswatch",
-    help="Watch human-rights report pages and report what changed, section by section.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="Config file [env RIGHTSWATCH_CONFIG; default config/rightswatch.yaml]",
-    ),
-]
-
-
-def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def load_or_exit(path: Path | None) -> Config:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        err.print(
-            f"[bold red]config error:[/]\n{exc}", markup=True, highlight=False, soft_wrap=True
-        )
-        raise typer.Exit(EXIT_USAGE) from None
-
-
-def _version(value: bool) -> None:
-    if value:
-        out.print(f"rightswatch {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _main(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
-        ),
-    ] = False,
-) -> None:
-    """rightswatch: section-by-section change digests for human-rights reports."""
 
 
 @app.command()
@@ -123,7 +66,8 @@ def _first_words(text: str, n: int = 12) -> str:
     return " ".join(words[:n]) + (" …" if len(words) > n else "")
 
 
-def print_sections(doc: Document, console: Console) -> None:
+def print_sections(doc: Document, console: Console, *, full: bool = False) -> None:
+    """The section tree; `full` shows every paragraph instead of each section's first words."""
     lang = escape(f" [{doc.lang}]") if doc.lang else ""
     tree = Tree(
         f"[bold]{escape(doc.title or doc.final_url)}[/]{lang}  "
@@ -133,10 +77,13 @@ def print_sections(doc: Document, console: Console) -> None:
     for section in doc.sections:
         while parents and parents[-1][0] >= section.level:
             parents.pop()
+        preview = "" if full else f"  {escape(_first_words(section.text))}"
         node = (parents[-1][1] if parents else tree).add(
-            f"[bold cyan]{escape(section.heading)}[/] [dim]({section.words} words)[/]"
-            f"  {escape(_first_words(section.text))}"
+            f"[bold cyan]{escape(section.heading)}[/] [dim]({section.words} words)[/]{preview}"
         )
+        if full:
+            for paragraph in section.paragraphs:
+                node.add(escape(paragraph))
         if section.level:
             parents.append((section.level, node))
     console.print(tree)
@@ -166,7 +113,3 @@ def sections(
         sys.stdout.write(doc.model_dump_json(indent=2) + "\n")
     else:
         print_sections(doc, out)
-
-
-def main() -> None:
-    app()

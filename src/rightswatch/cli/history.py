@@ -1,0 +1,174 @@
+"""Commands over stored snapshots: `history`, `show` and `diff`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rightswatch.cli.common import (
+    EXIT_USAGE,
+    ConfigOption,
+    app,
+    err,
+    fail,
+    load_or_exit,
+    out,
+    store_for,
+)
+from rightswatch.cli.pages import print_sections
+from rightswatch.config import Config
+from rightswatch.diff import DocumentDiff, diff_documents, prepare
+from rightswatch.document import Document
+from rightswatch.render import change_dict, diff_markdown, diff_rich
+from rightswatch.store import SnapshotRecord, SnapshotStore, StoreError
+
+WatchArg = Annotated[str, typer.Argument(help="Watch id from the config")]
+
+
+class Format(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+def _known(config: Config, store: SnapshotStore, watch_id: str) -> None:
+    if watch_id not in {w.id for w in config.watches} | set(store.watch_ids()):
+        known = ", ".join(w.id for w in config.watches) or "none"
+        fail(f"no watch with id {watch_id!r}; configured watches: {known}", EXIT_USAGE)
+
+
+def compare(config: Config, watch_id: str, old: Document, new: Document) -> DocumentDiff:
+    """Diff as the pipeline does: through the watch's `sections` and `ignore` when configured."""
+    watch = next((w for w in config.watches if w.id == watch_id), None)
+    if watch is None:
+        return diff_documents(old, new)
+    return diff_documents(
+        prepare(old, watch.sections, watch.ignore), prepare(new, watch.sections, watch.ignore)
+    )
+
+
+def _when(record: SnapshotRecord) -> str:
+    return record.taken_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@app.command()
+def history(watch_id: WatchArg, config: ConfigOption = None) -> None:
+    """List a watch's snapshots with what changed since the one before."""
+    cfg = load_or_exit(config)
+    store = store_for(cfg)
+    _known(cfg, store, watch_id)
+    records = store.history(watch_id)
+    if not records:
+        err.print(f"no snapshots of {watch_id} yet; run `rightswatch check --watch {watch_id}`")
+        return
+    baseline = store.state(watch_id).last_good
+    table = Table(title=f"{watch_id}: {len(records)} snapshots", title_justify="left")
+    for column in ("ref", "time", "hash", "sections", "words", "change since previous"):
+        table.add_column(column, no_wrap=column != "change since previous")
+    previous: Document | None = None
+    for n, record in enumerate(records):
+        doc = store.document(watch_id, record.content_hash)
+        summary = (
+            "first snapshot"
+            if previous is None
+            else compare(cfg, watch_id, previous, doc).summary()
+        )
+        mark = " (baseline)" if record.id == baseline else ""
+        table.add_row(
+            f"latest~{len(records) - 1 - n}",
+            _when(record),
+            record.short_hash,
+            str(record.sections),
+            f"{record.words:,}",
+            summary + mark,
+        )
+        previous = doc
+    out.print(table)
+
+
+@app.command()
+def show(
+    watch_id: WatchArg,
+    at: Annotated[
+        str, typer.Option("--at", help="REF: latest, latest~N, time prefix, short hash")
+    ] = "latest",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the stored Document as JSON")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Print a stored snapshot."""
+    cfg = load_or_exit(config)
+    store = store_for(cfg)
+    _known(cfg, store, watch_id)
+    try:
+        record = store.resolve(watch_id, at)
+        doc = store.document(watch_id, record.content_hash)
+    except StoreError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(doc.model_dump_json(indent=2) + "\n")
+        return
+    err.print(
+        f"{watch_id} @ {_when(record)} ({record.short_hash}), fetched from {record.fetch.final_url}"
+    )
+    print_sections(doc, out, full=True)
+
+
+@app.command()
+def diff(
+    watch_id: WatchArg,
+    from_ref: Annotated[str, typer.Option("--from", help="REF of the older snapshot")] = "latest~1",
+    to_ref: Annotated[str, typer.Option("--to", help="REF of the newer snapshot")] = "latest",
+    fmt: Annotated[Format, typer.Option("--format", help="text, markdown or json")] = Format.text,
+    include_minor: Annotated[
+        bool, typer.Option("--minor", help="Include typography-only edits")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Compare two snapshots section by section (default: previous → latest)."""
+    cfg = load_or_exit(config)
+    store = store_for(cfg)
+    _known(cfg, store, watch_id)
+    try:
+        old_rec, new_rec = store.resolve(watch_id, from_ref), store.resolve(watch_id, to_ref)
+        old = store.document(watch_id, old_rec.content_hash)
+        new = store.document(watch_id, new_rec.content_hash)
+    except StoreError as exc:
+        fail(str(exc))
+    result = compare(cfg, watch_id, old, new)
+    if fmt is Format.json:
+        payload = {
+            "watch": watch_id,
+            "from": old_rec.model_dump(mode="json"),
+            "to": new_rec.model_dump(mode="json"),
+            "changes": [
+                change_dict(c, with_edits=True)
+                for c in result.changes
+                if include_minor or not c.minor
+            ],
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    elif fmt is Format.markdown:
+        sys.stdout.write(
+            diff_markdown(
+                result,
+                title=new.title,
+                url=new.final_url,
+                include_minor=include_minor,
+                old=f"{_when(old_rec)} ({old_rec.short_hash})",
+                new=f"{_when(new_rec)} ({new_rec.short_hash})",
+            )
+        )
+    else:
+        out.print(
+            f"[bold]{watch_id}[/]: {_when(old_rec)} ({old_rec.short_hash}) → "
+            f"{_when(new_rec)} ({new_rec.short_hash})"
+        )
+        for line in diff_rich(result, include_minor=include_minor):
+            out.print(line)

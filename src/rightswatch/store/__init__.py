@@ -1,0 +1,201 @@
+"""Snapshot store: content-addressed documents, raw evidence, history and per-watch state.
+
+Layout under the store root, one folder per watch id:
+
+    <watch-id>/docs/<content-hash>.json.gz    each distinct Document, stored once
+    <watch-id>/raw/<sha256>.html.gz           raw page bytes, kept as evidence
+    <watch-id>/snapshots/<record-id>.json     history: when each document was first seen
+    <watch-id>/state.json                     last check, baseline, validators, failures
+    <watch-id>/.lock                          held while a run updates the watch
+
+Writes are atomic and ordered (content before history before state), so a crash at any point
+leaves the previous baseline loadable and the next run redoes the rest idempotently.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from rightswatch.config import WATCH_ID
+from rightswatch.document import Document
+from rightswatch.store.blobs import Blobs, LocalBlobs, LockTimeout
+from rightswatch.store.records import FetchInfo, SnapshotRecord, WatchState
+
+__all__ = [
+    "Blobs",
+    "FetchInfo",
+    "LockTimeout",
+    "SnapshotRecord",
+    "SnapshotStore",
+    "StoreError",
+    "WatchState",
+    "open_store",
+]
+
+log = logging.getLogger(__name__)
+_LATEST = re.compile(r"latest(?:~(\d+))?")
+_TIME_PREFIX = re.compile(r"\d{4}(?:-|$)")
+_HEX = re.compile(r"[0-9a-f]{4,64}")
+
+
+class StoreError(RuntimeError):
+    """A snapshot that cannot be found or read; the message names it and what to do."""
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
+class SnapshotStore:
+    def __init__(self, blobs: Blobs, *, keep_raw: bool = True) -> None:
+        self.blobs = blobs
+        self.keep_raw = keep_raw
+
+    @staticmethod
+    def _check(watch_id: str) -> str:
+        if not WATCH_ID.fullmatch(watch_id):
+            raise StoreError(f"{watch_id!r} is not a valid watch id")
+        return watch_id
+
+    # locking and state ------------------------------------------------------------------------
+    @contextmanager
+    def lock(self, watch_id: str, timeout: float = 600.0) -> Iterator[None]:
+        with self.blobs.lock(f"{self._check(watch_id)}/.lock", timeout):
+            yield
+
+    def state(self, watch_id: str) -> WatchState:
+        raw = self.blobs.read(f"{self._check(watch_id)}/state.json")
+        if raw is None:
+            return WatchState(watch_id=watch_id)
+        try:
+            return WatchState.model_validate_json(raw)
+        except ValidationError as exc:
+            raise StoreError(
+                f"{self.blobs.describe(watch_id + '/state.json')} is unreadable "
+                f"({exc.error_count()} problems); move it aside and the next run rebuilds it"
+            ) from None
+
+    def save_state(self, state: WatchState) -> None:
+        path = f"{self._check(state.watch_id)}/state.json"
+        self.blobs.write(path, state.model_dump_json(indent=2).encode("utf-8"))
+
+    # snapshots --------------------------------------------------------------------------------
+    def record(
+        self, watch_id: str, document: Document, fetch: FetchInfo, raw: bytes | None = None
+    ) -> SnapshotRecord:
+        """Store a document (once per content) and add it to the history unless it is the latest.
+
+        Idempotent: repeating it after a crash adds nothing twice.
+        """
+        self._check(watch_id)
+        content_hash = document.content_hash()
+        if raw is not None and self.keep_raw and fetch.raw_sha256:
+            raw_path = f"{watch_id}/raw/{fetch.raw_sha256}.html.gz"
+            if not self.blobs.exists(raw_path):
+                self.blobs.write(raw_path, _gzip(raw))
+        doc_path = f"{watch_id}/docs/{content_hash}.json.gz"
+        if not self.blobs.exists(doc_path):
+            self.blobs.write(doc_path, _gzip(document.model_dump_json().encode("utf-8")))
+        latest = self.latest(watch_id)
+        if latest is not None and latest.content_hash == content_hash:
+            return latest
+        taken = fetch.fetched_at
+        record = SnapshotRecord(
+            id=f"{taken.strftime('%Y%m%dT%H%M%S%fZ')}-{content_hash[:12]}",
+            watch_id=watch_id,
+            content_hash=content_hash,
+            taken_at=taken,
+            fetch=fetch,
+            title=document.title,
+            sections=len(document.sections),
+            words=document.words,
+        )
+        self.blobs.write(
+            f"{watch_id}/snapshots/{record.id}.json",
+            record.model_dump_json(indent=2).encode("utf-8"),
+        )
+        return record
+
+    def history(self, watch_id: str) -> list[SnapshotRecord]:
+        records = []
+        folder = f"{self._check(watch_id)}/snapshots"
+        for name in self.blobs.list(folder):
+            if not name.endswith(".json"):
+                continue
+            raw = self.blobs.read(f"{folder}/{name}")
+            try:
+                records.append(SnapshotRecord.model_validate_json(raw or b""))
+            except ValidationError:
+                log.warning(
+                    "skipping unreadable snapshot record %s",
+                    self.blobs.describe(f"{folder}/{name}"),
+                )
+        return records
+
+    def latest(self, watch_id: str) -> SnapshotRecord | None:
+        history = self.history(watch_id)
+        return history[-1] if history else None
+
+    def document(self, watch_id: str, content_hash: str) -> Document:
+        path = f"{self._check(watch_id)}/docs/{content_hash}.json.gz"
+        raw = self.blobs.read(path)
+        if raw is None:
+            raise StoreError(f"{self.blobs.describe(path)} is missing")
+        try:
+            return Document.model_validate_json(gzip.decompress(raw))
+        except (OSError, EOFError, ValidationError) as exc:
+            raise StoreError(f"{self.blobs.describe(path)} is unreadable: {exc}") from None
+
+    def raw(self, watch_id: str, sha256: str) -> bytes | None:
+        data = self.blobs.read(f"{self._check(watch_id)}/raw/{sha256}.html.gz")
+        return gzip.decompress(data) if data is not None else None
+
+    def watch_ids(self) -> list[str]:
+        return [name for name in self.blobs.list("") if WATCH_ID.fullmatch(name)]
+
+    def resolve(self, watch_id: str, ref: str) -> SnapshotRecord:
+        """REF = latest, latest~N, an ISO time prefix, or a short content hash."""
+        history = self.history(watch_id)
+        if not history:
+            raise StoreError(f"no snapshots of {watch_id!r} yet; run `rightswatch check` first")
+        ref = ref.strip()
+        found: SnapshotRecord | None = None
+        latest = _LATEST.fullmatch(ref)
+        if latest:
+            back = int(latest.group(1) or 0)
+            found = history[-1 - back] if back < len(history) else None
+        elif _TIME_PREFIX.match(ref):
+            wanted = ref.replace(" ", "T")
+            matches = [r for r in history if _iso(r.taken_at).startswith(wanted)]
+            found = matches[-1] if matches else None
+        elif _HEX.fullmatch(ref.lower()):
+            matches = [r for r in history if r.content_hash.startswith(ref.lower())]
+            found = matches[-1] if matches else None
+        if found is None:
+            raise StoreError(
+                f"no snapshot of {watch_id!r} matches {ref!r}; use latest, latest~N, a time "
+                f"prefix such as 2021-01-13, or a short hash from `rightswatch history {watch_id}`"
+            )
+        return found
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def open_store(location: str | Path, *, keep_raw: bool = True) -> SnapshotStore:
+    """A store for the config's `snapshots:` value; a directory today, fsspec URLs later."""
+    text = str(location)
+    if "://" in text and not text.startswith("file://"):
+        raise StoreError(
+            f"snapshots: {text!r}: remote stores are not supported yet; use a local directory"
+        )
+    return SnapshotStore(LocalBlobs(text.removeprefix("file://")), keep_raw=keep_raw)

@@ -1,0 +1,55 @@
+"""What the store keeps about a watch besides documents: snapshot records and state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class FetchInfo(BaseModel):
+    """How a snapshot's page was fetched: the evidence that makes a change citable."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fetched_at: datetime
+    status: int
+    final_url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    raw_sha256: str | None = None
+    encoding: str | None = None
+
+
+class SnapshotRecord(BaseModel):
+    """One entry of a watch's history: a distinct document as first seen at a time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # "<UTC time>-<short hash>", sortable
+    watch_id: str
+    content_hash: str
+    taken_at: datetime
+    fetch: FetchInfo
+    title: str
+    sections: int
+    words: int
+
+    @property
+    def short_hash(self) -> str:
+        return self.content_hash[:12]
+
+
+class WatchState(BaseModel):
+    """The small per-watch file read and written on every check."""
+
+    watch_id: str
+    last_check: datetime | None = None
+    last_status: str | None = None
+    last_good: str | None = None  # SnapshotRecord.id of the baseline
+    last_good_hash: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_raw_sha256: str | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None

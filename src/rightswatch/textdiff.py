@@ -1,0 +1,224 @@
+"""Word- and sentence-level differences between two texts, with diff-match-patch.
+
+Words, not characters, are the unit a reader cares about: tokens are mapped to single
+characters (as diff-match-patch does for lines), diffed, semantically cleaned up and mapped back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from difflib import SequenceMatcher
+from typing import Literal
+
+from diff_match_patch import diff_match_patch
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "Edit",
+    "Fact",
+    "FactChange",
+    "SentenceChange",
+    "canonical",
+    "fact_changes",
+    "sentence_changes",
+    "similarity",
+    "split_sentences",
+    "word_diff",
+]
+
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’»)\]]*\s+(?=[\"“«(\[]?[A-ZА-ЯЁ0-9])")
+_TYPOGRAPHY = str.maketrans(
+    {"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
+     "–": "-", "—": "-", "‐": "-", "‑": "-", "…": "...", "\u00a0": " "}
+)  # fmt: skip
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_FACT = re.compile(
+    rf"(?P<date>(?:\b\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}}\b)(?:,?\s+\d{{4}})?"
+    rf"|(?:{_MONTHS})\s+\d{{4}}|\b\d{{4}}-\d{{2}}-\d{{2}}\b)"
+    r"|(?P<percent>\b\d+(?:[.,]\d+)?\s?(?:%|percent\b|per cent\b))"
+    r"|(?P<number>(?<![\w.-])\d{1,3}(?:[,\u00a0 ]\d{3})+(?:\.\d+)?\b|(?<![\w.-])\d+(?:\.\d+)?\b)"
+    r"(?:\s(?P<unit>[^\W\d_]{3,}))?"
+    r"|(?P<name>“[^”]{2,120}”|«[^»]{2,120}»|\"[^\"]{2,120}\")"
+)
+
+Op = Literal["equal", "insert", "delete"]
+_OPS: dict[int, Op] = {0: "equal", 1: "insert", -1: "delete"}
+
+
+class Edit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    op: Op
+    text: str
+
+
+class SentenceChange(BaseModel):
+    """A sentence added, removed, or changed (with its word-level edits)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["added", "removed", "changed"]
+    old: str | None = None
+    new: str | None = None
+    edits: list[Edit] = []
+
+
+class Fact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["number", "percent", "date", "name"]
+    value: str  # what identifies it: "140", "June 6", "“insult”"
+    text: str  # as a reader sees it: "140 complaints"
+    sentence: str
+
+
+class FactChange(BaseModel):
+    """A number, percentage, date or quoted name that appeared, disappeared or was corrected."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["added", "removed", "changed"]
+    type: Literal["number", "percent", "date", "name"]
+    old: str | None = None
+    new: str | None = None
+    sentence: str
+
+
+def canonical(text: str) -> str:
+    """Text with typography folded away, to tell a real edit from a quote or space change."""
+    return " ".join(text.translate(_TYPOGRAPHY).split())
+
+
+def _to_chars(tokens: list[str], table: dict[str, str]) -> str:
+    out = []
+    for token in tokens:
+        char = table.get(token)
+        if char is None:
+            code = 0x100 + len(table)
+            if code >= 0xD800:  # skip the surrogate range
+                code += 0x800
+            char = table[token] = chr(code)
+        out.append(char)
+    return "".join(out)
+
+
+def _dmp() -> diff_match_patch:
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = 2.0
+    return dmp
+
+
+def _token_diff(old: list[str], new: list[str], cleanup: bool) -> list[tuple[Op, list[str]]]:
+    table: dict[str, str] = {}
+    a, b = _to_chars(old, table), _to_chars(new, table)
+    reverse = {c: t for t, c in table.items()}
+    dmp = _dmp()
+    diffs = dmp.diff_main(a, b, False)
+    if cleanup:
+        dmp.diff_cleanupSemantic(diffs)
+    return [(_OPS[op], [reverse[c] for c in chars]) for op, chars in diffs if chars]
+
+
+def word_diff(old: str, new: str) -> list[Edit]:
+    """Edits whose non-inserted parts spell `old` and whose non-deleted parts spell `new`."""
+    if old == new:
+        return [Edit(op="equal", text=old)] if old else []
+    diffs = _token_diff(_TOKEN.findall(old), _TOKEN.findall(new), cleanup=True)
+    return [Edit(op=op, text="".join(tokens)) for op, tokens in diffs]
+
+
+def split_sentences(text: str) -> list[str]:
+    out: list[str] = []
+    for paragraph in text.split("\n\n"):
+        out.extend(s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip())
+    return out
+
+
+def similarity(a: str, b: str) -> float:
+    matcher = SequenceMatcher(None, a.split(), b.split(), autojunk=False)
+    if matcher.real_quick_ratio() < 0.3 or matcher.quick_ratio() < 0.3:
+        return matcher.quick_ratio()
+    return matcher.ratio()
+
+
+def sentence_changes(old: str, new: str) -> list[SentenceChange]:
+    """Sentences removed and added; a removed one close to an added one is a correction."""
+    changes: list[SentenceChange] = []
+    removed: list[str] = []
+    for op, sentences in _token_diff(split_sentences(old), split_sentences(new), cleanup=False):
+        if op == "delete":
+            removed.extend(sentences)
+            continue
+        if op == "insert":
+            for sentence in sentences:
+                match = max(removed, key=lambda r: similarity(r, sentence), default=None)
+                if match is not None and similarity(match, sentence) >= 0.5:
+                    i = removed.index(match)
+                    changes.extend(SentenceChange(kind="removed", old=r) for r in removed[:i])
+                    removed = removed[i + 1 :]
+                    edits = word_diff(match, sentence)
+                    changes.append(
+                        SentenceChange(kind="changed", old=match, new=sentence, edits=edits)
+                    )
+                else:
+                    changes.append(SentenceChange(kind="added", new=sentence))
+            continue
+        changes.extend(SentenceChange(kind="removed", old=r) for r in removed)
+        removed = []
+    changes.extend(SentenceChange(kind="removed", old=r) for r in removed)
+    return changes
+
+
+def facts_in(sentence: str) -> list[Fact]:
+    facts = []
+    for m in _FACT.finditer(sentence):
+        if m.group("date"):
+            kind, value, text = "date", m.group("date"), m.group("date")
+        elif m.group("percent"):
+            kind, value, text = "percent", m.group("percent"), m.group("percent")
+        elif m.group("number"):
+            kind, value = "number", m.group("number")
+            text = value + (f" {m.group('unit')}" if m.group("unit") else "")
+        else:
+            kind, value, text = "name", m.group("name"), m.group("name")
+        facts.append(Fact(type=kind, value=value, text=text, sentence=sentence))
+    return facts
+
+
+def fact_changes(changes: list[SentenceChange]) -> list[FactChange]:
+    """Facts that differ between the old and new sentences, corrections paired old → new."""
+    out: list[FactChange] = []
+    for change in changes:
+        old = facts_in(change.old) if change.old else []
+        new = facts_in(change.new) if change.new else []
+        old_count = Counter((f.type, f.value) for f in old)
+        new_count = Counter((f.type, f.value) for f in new)
+        gone = [f for f in old if (old_count - new_count)[(f.type, f.value)] > 0]
+        came = [f for f in new if (new_count - old_count)[(f.type, f.value)] > 0]
+        for fact in gone:
+            partner = next((f for f in came if f.type == fact.type), None)
+            if partner is not None and change.kind == "changed":
+                came.remove(partner)
+                if canonical(fact.text) == canonical(partner.text):
+                    continue  # “quote” → "quote" is typography, not a corrected fact
+                out.append(
+                    FactChange(
+                        kind="changed",
+                        type=fact.type,
+                        old=fact.text,
+                        new=partner.text,
+                        sentence=partner.sentence,
+                    )
+                )
+            else:
+                out.append(
+                    FactChange(
+                        kind="removed", type=fact.type, old=fact.text, sentence=fact.sentence
+                    )
+                )
+        out.extend(
+            FactChange(kind="added", type=f.type, new=f.text, sentence=f.sentence) for f in came
+        )
+    return out
