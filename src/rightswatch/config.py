@@ -34,6 +34,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "FetchSettings",
+    "RunSettings",
     "Watch",
     "config_path",
     "load_config",
@@ -71,6 +72,21 @@ class FetchSettings(_Strict):
     per_host_delay: float = Field(1.0, ge=0, le=600)
     max_bytes: int = Field(10 * 1024 * 1024, gt=0)
     respect_robots: bool = True
+
+
+class RunSettings(_Strict):
+    """How a run is orchestrated; the defaults suit a few hundred pages on one machine."""
+
+    max_workers: int = Field(8, ge=1, le=256)  # checks in flight at once (thread pool size)
+    task_retries: int = Field(2, ge=0, le=10)  # Prefect retries of a transient failure
+    task_retry_delay: float = Field(30.0, ge=0, le=3600)  # seconds between those retries
+    task_timeout: float | None = Field(None, gt=0)  # seconds; default from fetch settings
+
+    def timeout_for(self, fetch: FetchSettings) -> float:
+        """Long enough for every HTTP retry of a page, short enough to free a stuck worker."""
+        if self.task_timeout is not None:
+            return self.task_timeout
+        return fetch.timeout * 2 * (fetch.retries + 1) + 60
 
 
 def _check_cron(value: str) -> str:
@@ -201,6 +217,7 @@ class Config(_Strict):
     snapshots: str = "snapshots"
     keep_raw: bool = True  # keep each distinct raw page, gzip-compressed, as evidence
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    run: RunSettings = Field(default_factory=RunSettings)
     defaults: Defaults = Field(default_factory=Defaults)
     watches: list[Watch] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)

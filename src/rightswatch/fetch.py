@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import NameResolutionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from rightswatch.config import FetchSettings
@@ -108,6 +108,7 @@ class FetchError(Exception):
     ) -> None:
         super().__init__(f"{url}: {message}")
         self.url = url
+        self.message = message
         self.kind = kind
         self.status = status
         self.retryable = retryable
@@ -196,7 +197,9 @@ class Fetcher:
     settings: FetchSettings
     session: requests.Session = field(init=False)
     limiter: HostLimiter = field(init=False)
-    _robots: dict[str, robotparser.RobotFileParser | None] = field(init=False, default_factory=dict)
+    _robots: dict[str, robotparser.RobotFileParser | FetchError | None] = field(
+        init=False, default_factory=dict
+    )
     _robots_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -241,15 +244,27 @@ class Fetcher:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._robots_lock:
-            if origin in self._robots:
-                return self._robots[origin]
-        parser: robotparser.RobotFileParser | None = robotparser.RobotFileParser()
-        assert parser is not None
+            cached = origin in self._robots
+            entry = self._robots.get(origin)
+        if not cached:
+            entry = self._load_robots(origin, parts.hostname or "")
+            with self._robots_lock:
+                self._robots[origin] = entry
+        if isinstance(entry, FetchError):  # an unknown host: fail every page on it at once
+            raise FetchError(url, entry.kind, entry.message, retryable=entry.retryable)
+        return entry
+
+    def _load_robots(
+        self, origin: str, host: str
+    ) -> robotparser.RobotFileParser | FetchError | None:
+        parser = robotparser.RobotFileParser()
         try:
-            with self.limiter.slot(parts.hostname or ""):
+            with self.limiter.slot(host):
                 resp = self.session.get(f"{origin}/robots.txt", timeout=self.settings.timeout)
-        except requests.RequestException:
-            parser = None  # unreachable: let the page fetch report the real error
+        except requests.RequestException as exc:
+            error = self._request_error(f"{origin}/robots.txt", exc)
+            # Unreachable: let the page fetch report the real error, unless DNS already did.
+            return error if error.kind == "dns" else None
         else:
             if resp.status_code >= 500:
                 parser.parse(["User-agent: *", "Disallow: /"])  # RFC 9309: assume disallowed
@@ -257,8 +272,6 @@ class Fetcher:
                 parser.parse(resp.text.splitlines())
             else:
                 parser.parse([])  # 4xx: no robots.txt, everything allowed
-        with self._robots_lock:
-            self._robots[origin] = parser
         return parser
 
     def allowed_by_robots(self, url: str) -> bool:
@@ -305,6 +318,12 @@ class Fetcher:
             message = f"still failing after {self.settings.retries} retries (fetch.retries)"
             return FetchError(url, "http", message, retryable=True)
         if isinstance(exc, requests.ConnectionError):
+            if isinstance(reason, NameResolutionError) or "NameResolutionError" in repr(exc):
+                host = urlsplit(url).hostname
+                message = (
+                    f"cannot resolve host {host!r}: no DNS answer (offline, or a typo in the URL?)"
+                )
+                return FetchError(url, "dns", message, retryable=False)
             message = f"connection failed: {_reason(exc)}"
             return FetchError(url, "connection", message, retryable=True)
         return FetchError(url, "connection", f"request failed: {_reason(exc)}", retryable=True)

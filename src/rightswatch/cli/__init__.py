@@ -6,16 +6,20 @@ Each submodule registers its commands on the one app; the imports below are that
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from rightswatch import __version__
-from rightswatch.cli import history, pages
-from rightswatch.cli.common import app, out
+from rightswatch.cli import history as history
+from rightswatch.cli import pages as pages
+from rightswatch.cli import run as run
+from rightswatch.cli.common import app, err, out
 
 __all__ = ["app", "main"]
-_COMMAND_MODULES = (history, pages)
 
 
 def _version(value: bool) -> None:
@@ -37,4 +41,15 @@ def _main(
 
 
 def main() -> None:
-    app()
+    """Console entry point: an unexpected crash is one clear line, the traceback on request."""
+    try:
+        app()
+    except Exception as exc:  # typer has already handled usage errors and exits
+        if os.environ.get("RIGHTSWATCH_DEBUG"):
+            raise
+        err.print(
+            f"[bold red]rightswatch crashed:[/] {escape(f'{type(exc).__name__}: {exc}')}\n"
+            "Set RIGHTSWATCH_DEBUG=1 for the traceback, and please report it.",
+            soft_wrap=True,
+        )
+        sys.exit(1)

@@ -170,5 +170,6 @@ def diff(
             f"[bold]{watch_id}[/]: {_when(old_rec)} ({old_rec.short_hash}) → "
             f"{_when(new_rec)} ({new_rec.short_hash})"
         )
-        for line in diff_rich(result, include_minor=include_minor):
+        plain = not out.is_terminal or out.no_color
+        for line in diff_rich(result, include_minor=include_minor, plain=plain):
             out.print(line)

@@ -52,4 +52,5 @@ class WatchState(BaseModel):
     last_modified: str | None = None
     last_raw_sha256: str | None = None
     consecutive_failures: int = 0
+    last_failed_run: str | None = None
     last_error: str | None = None

@@ -1,0 +1,302 @@
+"""Commands that run the Prefect flow: `check` (once), `serve` (on schedules), `demo`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, redirect_stdout
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from rightswatch.cli.common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    ConfigOption,
+    app,
+    err,
+    fail,
+    load_or_exit,
+    out,
+)
+from rightswatch.config import Config, config_path
+
+FLOW_ENTRYPOINT = "flows/monitor.py:monitor"
+STATUS_STYLE = {
+    "baseline": "blue",
+    "unchanged": "dim",
+    "changed": "bold green",
+    "suspect": "yellow",
+    "error": "bold red",
+}
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's own logs")]
+
+
+def flow_file() -> Path:
+    """flows/monitor.py in the current checkout, else beside the installed source tree."""
+    candidates = [
+        Path.cwd() / "flows" / "monitor.py",
+        Path(__file__).resolve().parents[3] / "flows" / "monitor.py",
+    ]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    fail("cannot find flows/monitor.py; run rightswatch from the project checkout", EXIT_USAGE)
+
+
+def quiet_prefect(verbose: bool) -> None:
+    """Keep Prefect's own log lines out of the user's way unless --verbose."""
+    level = "INFO" if verbose else "CRITICAL"
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
+    # The temporary server would try to phone home; machines running rightswatch often can't.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    for name in ("prefect", "httpx", "uvicorn"):
+        logging.getLogger(name).setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
+
+
+def load_monitor(verbose: bool) -> Any:
+    quiet_prefect(verbose)
+    from prefect.flows import load_flow_from_entrypoint
+
+    path = flow_file()
+    return load_flow_from_entrypoint(f"{path}:monitor")
+
+
+@contextmanager
+def progress_bar(total: int, enabled: bool) -> Iterator[None]:
+    from rightswatch.tasks import PROGRESS_LISTENERS
+
+    if not enabled or total == 0:
+        yield
+        return
+    progress = Progress(
+        TextColumn("checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+    )
+    bar = progress.add_task("", total=total)
+
+    def advance(result: Any) -> None:
+        progress.update(bar, advance=1, description=f"{result.id}: {result.status}")
+
+    PROGRESS_LISTENERS.append(advance)
+    try:
+        with progress:
+            yield
+    finally:
+        PROGRESS_LISTENERS.remove(advance)
+
+
+def summary_table(report: dict[str, Any]) -> Table:
+    table = Table(title="rightswatch run", title_justify="left")
+    for column in ("watch", "status", "changed sections", "error"):
+        table.add_column(column, overflow="fold")
+    for w in report["watches"]:
+        sections = ", ".join(f"{c['section']} ({c['kind']})" for c in w["changes"])
+        if w.get("minor"):
+            sections += f"{'; ' if sections else ''}{w['minor']} minor"
+        style = STATUS_STYLE.get(w["status"], "")
+        table.add_row(
+            escape(w["id"]),
+            f"[{style}]{w['status']}[/]",
+            escape(sections),
+            escape(w["error"] or ""),
+        )
+    return table
+
+
+def run_monitor(
+    monitor: Any,
+    *,
+    config: str,
+    watches: list[str] | None,
+    notify: bool,
+    to_stderr: bool,
+    show_progress: bool,
+    total: int,
+) -> dict[str, Any]:
+    redirect = redirect_stdout(sys.stderr) if to_stderr else nullcontext()
+    with redirect, progress_bar(total, show_progress):
+        try:
+            result: dict[str, Any] = monitor(config_path=config, watches=watches, notify=notify)
+        except Exception as exc:  # the flow itself failed, not a watch
+            fail(f"the run failed: {type(exc).__name__}: {exc}")
+    return result
+
+
+def exit_code(report: dict[str, Any]) -> int:
+    return EXIT_FAILED if any(w["status"] in ("error", "suspect") for w in report["watches"]) else 0
+
+
+def _ids(cfg: Config, wanted: list[str] | None) -> list[str] | None:
+    if not wanted:
+        return None
+    known = {w.id for w in cfg.watches}
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        fail(
+            f"unknown watch id(s) {', '.join(unknown)}; configured: {', '.join(sorted(known))}",
+            EXIT_USAGE,
+        )
+    return wanted
+
+
+@app.command()
+def check(
+    config: ConfigOption = None,
+    watch: Annotated[
+        list[str] | None, typer.Option("--watch", "-w", help="Only this watch id (repeatable)")
+    ] = None,
+    no_notify: Annotated[
+        bool, typer.Option("--no-notify", help="Check and record, but send nothing now")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the run report as JSON on stdout")
+    ] = False,
+    verbose: Verbose = False,
+) -> None:
+    """Check every watch once and deliver the digest (Prefect's temporary server if none is set)."""
+    cfg = load_or_exit(config)
+    ids = _ids(cfg, watch)
+    monitor = load_monitor(verbose)
+    total = len(ids) if ids else len(cfg.watches)
+    report = run_monitor(
+        monitor,
+        config=str(config_path(config)),
+        watches=ids,
+        notify=not no_notify,
+        to_stderr=as_json,
+        show_progress=sys.stderr.isatty(),
+        total=total,
+    )
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.print(summary_table(report))
+        for delivery in report["deliveries"]:
+            if delivery["status"] == "failed":
+                err.print(
+                    f"[red]delivery to {escape(delivery['channel'])} failed[/]: "
+                    f"{escape(delivery['error'] or '')} (kept in the outbox for the next run)"
+                )
+    raise typer.Exit(exit_code(report))
+
+
+def schedule_groups(cfg: Config) -> dict[str, tuple[str, list[str] | None]]:
+    """Deployment name → (cron, watch ids). `daily` carries the default schedule."""
+    by_cron: dict[str, list[str]] = {}
+    for w in cfg.watches:
+        by_cron.setdefault(w.schedule, []).append(w.id)
+    groups: dict[str, tuple[str, list[str] | None]] = {}
+    for cron, ids in by_cron.items():
+        everything = len(by_cron) == 1
+        name = (
+            "daily"
+            if cron == cfg.defaults.schedule
+            else "cron-" + re.sub(r"[^0-9a-z]+", "-", cron.replace("*", "x")).strip("-")
+        )
+        groups[name] = (cron, None if everything else ids)
+    if "daily" not in groups:
+        groups["daily"] = (cfg.defaults.schedule, [])
+    return groups
+
+
+@app.command()
+def serve(config: ConfigOption = None, verbose: Verbose = False) -> None:
+    """Serve the flow on the config's schedules (UTC) until stopped; no worker needed."""
+    cfg = load_or_exit(config)
+    monitor = load_monitor(verbose)
+    path = str(config_path(config).resolve())
+    deployments = []
+    for name, (cron, ids) in schedule_groups(cfg).items():
+        if ids == []:
+            continue
+        deployments.append(
+            monitor.to_deployment(
+                name=name,
+                cron=cron,
+                concurrency_limit=1,
+                parameters={"config_path": path, "watches": ids, "notify": True},
+                description=f"rightswatch: {'all watches' if ids is None else ', '.join(ids)}"
+                f" at '{cron}' UTC",
+            )
+        )
+    from prefect import serve as prefect_serve
+
+    err.print(
+        f"serving {len(deployments)} deployment(s): "
+        + ", ".join(f"rightswatch-monitor/{d.name}" for d in deployments)
+    )
+    prefect_serve(*deployments)
+
+
+@app.command()
+def demo(
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep the demo's snapshots in this folder")
+    ] = None,
+    verbose: Verbose = False,
+) -> None:
+    """Try rightswatch offline: a baseline of a real HRW chapter, then an edited edition."""
+    from rightswatch.samples import SampleServer
+
+    monitor = load_monitor(verbose)
+    holder: Callable[[], Any] = (
+        (lambda: nullcontext(str(keep))) if keep else tempfile.TemporaryDirectory
+    )
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
+    with SampleServer() as server, holder() as folder:
+        cfg = Path(folder) / "rightswatch.yaml"
+        cfg.write_text(
+            f"snapshots: {Path(folder) / 'snapshots'}\n"
+            "fetch: {per_host_delay: 0, retries: 1, timeout: 10}\n"
+            "watches:\n  - id: hrw-wr2021-kazakhstan\n"
+            f"    url: {server.url}\n    title: 'HRW World Report 2021: Kazakhstan (sample)'\n"
+            "    profile: hrw-world-report\n",
+            encoding="utf-8",
+        )
+        err.print(f"[bold]1/2[/] First check of the sample chapter served at {server.url}")
+        first = run_monitor(
+            monitor,
+            config=str(cfg),
+            watches=None,
+            notify=True,
+            to_stderr=False,
+            show_progress=False,
+            total=1,
+        )
+        out.print(summary_table(first))
+        server.edition = "edited"
+        err.print(
+            "[bold]2/2[/] The chapter was edited (a corrected figure, a new sentence, a "
+            "removed paragraph); checking again. The digest:"
+        )
+        second = run_monitor(
+            monitor,
+            config=str(cfg),
+            watches=None,
+            notify=True,
+            to_stderr=False,
+            show_progress=False,
+            total=1,
+        )
+        out.print(summary_table(second))
+        where = f"kept in {folder}" if keep else "in a temporary folder, deleted now"
+        err.print(
+            f"Snapshots were {where}. Next: edit config/rightswatch.yaml and run "
+            "`rightswatch check`."
+        )
+    raise typer.Exit(exit_code(second))

@@ -1,0 +1,83 @@
+"""Send each channel its digest of pending events; mark them only once the channel acked.
+
+A channel failing never holds back another: each channel is delivered on its own, and its
+events stay pending for the next attempt or run.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from rightswatch.config import Config
+from rightswatch.digest import build_digest
+from rightswatch.notify import DeliveryError, channel_for
+from rightswatch.outbox import Outbox, idempotency_key
+from rightswatch.store import LockTimeout
+
+__all__ = ["DeliveryReport", "channels_to_deliver", "deliver_channel"]
+
+
+class DeliveryReport(BaseModel):
+    channel: str
+    status: Literal["sent", "failed", "nothing"]
+    events: int = 0
+    error: str | None = None
+    retryable: bool = False
+    retry_after: float | None = None
+    idempotency_key: str | None = None
+
+
+def channels_to_deliver(outbox: Outbox) -> list[str]:
+    """Every channel that has at least one pending event, in first-seen order."""
+    names: dict[str, None] = {}
+    for event in outbox.pending():
+        for name in event.channels:
+            if not outbox.is_sent(event, name):
+                names.setdefault(name, None)
+    return list(names)
+
+
+def deliver_channel(name: str, config: Config, outbox: Outbox) -> DeliveryReport:
+    channel_config = config.channels.get(name)
+    if channel_config is None:
+        return DeliveryReport(
+            channel=name,
+            status="failed",
+            error=f"channel {name!r} has pending changes but is no longer in the config; add "
+            "it back to deliver them",
+        )
+    try:
+        with outbox.blobs.lock(f".channels/{name}.lock", timeout=120):
+            return _deliver_locked(name, config, outbox)
+    except LockTimeout as exc:
+        return DeliveryReport(channel=name, status="failed", error=str(exc), retryable=True)
+
+
+def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport:
+    events = outbox.pending(name)
+    if not events:
+        return DeliveryReport(channel=name, status="nothing")
+    key = idempotency_key(name, events)
+    digest = build_digest(name, config.channels[name], events)
+    if digest.is_empty:  # everything was filtered out for this channel
+        outbox.mark_sent(events, name, key, outcome="filtered")
+        return DeliveryReport(
+            channel=name, status="nothing", events=len(events), idempotency_key=key
+        )
+    try:
+        channel_for(name, config.channels[name]).send(digest, key)
+    except DeliveryError as exc:
+        outbox.mark_failed(events, name, str(exc))
+        return DeliveryReport(
+            channel=name,
+            status="failed",
+            events=len(events),
+            error=str(exc),
+            retryable=exc.retryable,
+            retry_after=exc.retry_after,
+            idempotency_key=key,
+        )
+    outbox.mark_sent(events, name, key)
+    return DeliveryReport(channel=name, status="sent", events=len(events), idempotency_key=key)

@@ -1,0 +1,87 @@
+"""Pending change events → one Digest per channel, through the channel's filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from fnmatch import fnmatchcase
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rightswatch.config import CHANGE_KINDS, ChannelConfig
+from rightswatch.diff import SectionChange
+from rightswatch.outbox import ChangeEvent
+
+__all__ = ["Digest", "WatchDigest", "build_digest", "section_link"]
+
+
+class WatchDigest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    watch_id: str
+    title: str
+    url: str
+    events: list[ChangeEvent]
+
+    @property
+    def changes(self) -> list[SectionChange]:
+        return [c for e in self.events for c in e.changes]
+
+
+class Digest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    watches: list[WatchDigest] = []
+    notices: list[ChangeEvent] = []  # health notices: failing / recovered
+
+    @property
+    def events(self) -> list[ChangeEvent]:
+        return [e for w in self.watches for e in w.events] + self.notices
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.watches and not self.notices
+
+    def subject(self) -> str:
+        if not self.watches:
+            notice = self.notices[0] if self.notices else None
+            return f"rightswatch: {notice.title} {notice.kind}" if notice else "rightswatch"
+        first = self.watches[0].title
+        n = len(self.watches)
+        more = f" and {n - 1} more" if n > 1 else ""
+        return f"rightswatch: {n} watch{'es' if n > 1 else ''} changed: {first}{more}"
+
+
+def section_link(url: str, change: SectionChange) -> str:
+    return f"{url}#{change.anchor}" if change.anchor else url
+
+
+def _wanted(change: SectionChange, channel: ChannelConfig) -> bool:
+    if CHANGE_KINDS.index(change.kind) < CHANGE_KINDS.index(channel.min_kind):
+        return False
+    headings = [change.heading] + ([change.old_heading] if change.old_heading else [])
+    return any(fnmatchcase(h.casefold(), g.casefold()) for h in headings for g in channel.sections)
+
+
+def build_digest(name: str, channel: ChannelConfig, events: list[ChangeEvent]) -> Digest:
+    """Group by watch, then section; events keep detection order; filters drop what the channel
+    did not ask for."""
+    grouped: dict[str, list[ChangeEvent]] = {}
+    notices: list[ChangeEvent] = []
+    for event in events:
+        if not any(fnmatchcase(event.watch_id, g) for g in channel.watches):
+            continue
+        if event.kind != "change":
+            notices.append(event)
+            continue
+        kept = [c for c in event.changes if _wanted(c, channel)]
+        if kept:
+            grouped.setdefault(event.watch_id, []).append(
+                event.model_copy(update={"changes": kept})
+            )
+    watches = [
+        WatchDigest(watch_id=wid, title=evs[-1].title, url=evs[-1].url, events=evs)
+        for wid, evs in grouped.items()
+    ]
+    return Digest(channel=name, watches=watches, notices=notices)

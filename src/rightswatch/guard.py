@@ -1,0 +1,82 @@
+"""Is a freshly extracted page fit to become the new baseline, or suspect?
+
+A block page, an error page served with 200, or a truncated body must never replace a good
+baseline: that is how other monitors end up alerting "everything was removed".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rightswatch.document import Document
+from rightswatch.textdiff import similarity
+
+__all__ = ["GuardSettings", "assess"]
+
+_BLOCK_TITLES = re.compile(
+    r"just a moment|attention required|access denied|checking your browser|are you a robot|"
+    r"security check|captcha|verify you are human|ddos protection|request rejected|"
+    r"^\s*(?:log ?in|sign ?in)\b|\b(?:403 forbidden|404 not found|500 internal server error|"
+    r"502 bad gateway|503 service unavailable|429 too many requests)\b|^\s*error\b",
+    re.IGNORECASE,
+)
+_BLOCK_TEXT = re.compile(
+    r"checking your browser|enable javascript and cookies to continue|verify you are human|"
+    r"complete the (security check|captcha)|please (log|sign) in to (continue|view)|"
+    r"access to this page has been denied|unusual traffic",
+    re.IGNORECASE,
+)
+SMALL_PAGE_WORDS = 200
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    min_words_ratio: float = 0.5  # suspect when the text shrinks below this share of the baseline
+    min_sections_ratio: float = 0.5
+    min_title_similarity: float = 0.3
+
+
+def assess(
+    doc: Document, baseline: Document | None, settings: GuardSettings = GuardSettings()
+) -> str | None:
+    """Why `doc` is suspect, or None when it may replace `baseline`."""
+    if not doc.sections or doc.words == 0:
+        return "the page has no text in its content area"
+    if _BLOCK_TITLES.search(doc.title) and (
+        baseline is None or not _BLOCK_TITLES.search(baseline.title)
+    ):
+        return f"the title {doc.title!r} looks like a block, login or error page"
+    if doc.words < SMALL_PAGE_WORDS:
+        text = " ".join(s.text for s in doc.sections)
+        match = _BLOCK_TEXT.search(text)
+        if match:
+            return f"the page says {match.group(0)!r}: a block or interstitial page"
+    if baseline is None:
+        return None
+    if baseline.words and doc.words < baseline.words * settings.min_words_ratio:
+        return (
+            f"the text shrank from {baseline.words:,} to {doc.words:,} words at once "
+            f"(guard.min_words_ratio {settings.min_words_ratio:g})"
+        )
+    if (
+        len(baseline.sections) >= 4
+        and len(doc.sections) < len(baseline.sections) * settings.min_sections_ratio
+    ):
+        return (
+            f"the sections dropped from {len(baseline.sections)} to {len(doc.sections)} at once "
+            f"(guard.min_sections_ratio {settings.min_sections_ratio:g})"
+        )
+    if (
+        doc.lang
+        and baseline.lang
+        and doc.lang.split("-")[0].lower() != baseline.lang.split("-")[0].lower()
+    ):
+        return f"the language changed from {baseline.lang!r} to {doc.lang!r}"
+    if (
+        doc.title
+        and baseline.title
+        and similarity(doc.title, baseline.title) < settings.min_title_similarity
+    ):
+        return f"the title changed wholesale from {baseline.title!r} to {doc.title!r}"
+    return None

@@ -1,0 +1,34 @@
+"""Channel registry: a channel `type` from the config → the class that sends to it.
+
+A channel's `send` returns only when the channel acknowledged the digest (HTTP 2xx, SMTP
+accepted); anything else raises DeliveryError, whose message is safe to show: it never
+contains a webhook URL, password or other secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from rightswatch.config import ChannelConfig
+from rightswatch.digest import Digest
+from rightswatch.notify.base import DeliveryError
+from rightswatch.notify.console import ConsoleChannel
+
+__all__ = ["CHANNEL_TYPES", "Channel", "DeliveryError", "channel_for"]
+
+
+class Channel(Protocol):
+    def send(self, digest: Digest, idempotency_key: str) -> None: ...
+
+
+CHANNEL_TYPES: dict[str, Callable[[str, ChannelConfig], Channel]] = {
+    "console": ConsoleChannel,
+}
+
+
+def channel_for(name: str, config: ChannelConfig) -> Channel:
+    factory = CHANNEL_TYPES.get(config.type)
+    if factory is None:
+        raise DeliveryError(f"channel {name!r}: type {config.type!r} cannot send yet")
+    return factory(name, config)

@@ -1,0 +1,127 @@
+"""Pending deliveries, persisted in the snapshot store, so no detected change is ever lost.
+
+A change event is written before the watch's baseline moves forward. Each channel's delivery
+of it is marked by a separate marker file written only after the channel acknowledged it, so
+concurrent channels never overwrite each other's progress and a crash between sending and
+marking re-sends (at least once) rather than drops.
+
+    <watch-id>/outbox/<event-id>.json              the change event, written once
+    <watch-id>/outbox/<event-id>.<channel>.sent    the channel acknowledged it
+    <watch-id>/outbox/<event-id>.<channel>.error   the last failure, overwritten per attempt
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from rightswatch.diff import SectionChange
+from rightswatch.store import SnapshotStore
+
+__all__ = ["ChangeEvent", "Outbox", "idempotency_key"]
+
+
+class ChangeEvent(BaseModel):
+    """What one check found for one watch, waiting for each of its channels."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: Literal["change", "failing", "recovered"] = "change"
+    watch_id: str
+    url: str
+    title: str
+    detected_at: datetime
+    from_snapshot: str | None = None
+    to_snapshot: str | None = None
+    changes: list[SectionChange] = []
+    message: str | None = None  # for health notices
+    channels: list[str]
+
+    @staticmethod
+    def make_id(watch_id: str, kind: str, old: str | None, new: str | None) -> str:
+        """Deterministic, so a check repeated after a crash writes the same event, not a twin."""
+        return f"{kind}-{(old or 'none')[:12]}-{(new or 'none')[:12]}"
+
+
+def idempotency_key(channel: str, events: list[ChangeEvent]) -> str:
+    """The same channel and events always give the same key, across retries and runs."""
+    payload = json.dumps([channel, sorted(f"{e.watch_id}/{e.id}" for e in events)])
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+class Outbox:
+    def __init__(self, store: SnapshotStore) -> None:
+        self.store = store
+        self.blobs = store.blobs
+
+    def _folder(self, watch_id: str) -> str:
+        return f"{watch_id}/outbox"
+
+    def add(self, event: ChangeEvent) -> ChangeEvent:
+        """Record an event once; a second add of the same id keeps the first."""
+        path = f"{self._folder(event.watch_id)}/{event.id}.json"
+        existing = self.blobs.read(path)
+        if existing is not None:
+            try:
+                return ChangeEvent.model_validate_json(existing)
+            except ValidationError:
+                pass  # a damaged event is rewritten from the fresh detection
+        self.blobs.write(path, event.model_dump_json(indent=2).encode("utf-8"))
+        return event
+
+    def events(self, watch_id: str) -> list[ChangeEvent]:
+        folder = self._folder(watch_id)
+        out = []
+        for name in self.blobs.list(folder):
+            if not name.endswith(".json"):
+                continue
+            raw = self.blobs.read(f"{folder}/{name}")
+            try:
+                out.append(ChangeEvent.model_validate_json(raw or b""))
+            except ValidationError:
+                continue
+        return sorted(out, key=lambda e: (e.detected_at, e.id))
+
+    def is_sent(self, event: ChangeEvent, channel: str) -> bool:
+        return self.blobs.exists(f"{self._folder(event.watch_id)}/{event.id}.{channel}.sent")
+
+    def pending(self, channel: str | None = None) -> list[ChangeEvent]:
+        """Undelivered events in detection order, for one channel or for any."""
+        out = []
+        for watch_id in self.store.watch_ids():
+            for event in self.events(watch_id):
+                wanted = [channel] if channel else event.channels
+                if any(c in event.channels and not self.is_sent(event, c) for c in wanted):
+                    out.append(event)
+        return sorted(out, key=lambda e: (e.detected_at, e.watch_id, e.id))
+
+    def mark_sent(
+        self,
+        events: list[ChangeEvent],
+        channel: str,
+        key: str,
+        outcome: Literal["sent", "filtered"] = "sent",
+    ) -> None:
+        stamp = {"at": datetime.now(UTC).isoformat(), "key": key, "outcome": outcome}
+        for event in events:
+            path = f"{self._folder(event.watch_id)}/{event.id}.{channel}.sent"
+            self.blobs.write(path, json.dumps(stamp).encode())
+
+    def mark_failed(self, events: list[ChangeEvent], channel: str, error: str) -> None:
+        stamp = json.dumps({"at": datetime.now(UTC).isoformat(), "error": error}).encode()
+        for event in events:
+            self.blobs.write(f"{self._folder(event.watch_id)}/{event.id}.{channel}.error", stamp)
+
+    def last_error(self, event: ChangeEvent, channel: str) -> str | None:
+        raw = self.blobs.read(f"{self._folder(event.watch_id)}/{event.id}.{channel}.error")
+        if raw is None:
+            return None
+        try:
+            return str(json.loads(raw).get("error"))
+        except (ValueError, AttributeError):
+            return None
