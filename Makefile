@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PIP_QUIET := --quiet --disable-pip-version-check --no-warn-script-location
 
-.PHONY: install run test lint typecheck pytest fixtures clean
+.PHONY: install run demo test lint pytest fixtures clean
 
 install: $(STAMP)
 
@@ -23,7 +23,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
-	$(BIN)/rightswatch sections tests/fixtures/hrw_kazakhstan_2021.html
+	$(BIN)/rightswatch check
+
+demo: install
+	$(BIN)/rightswatch demo
 
 lint: install
 	$(BIN)/ruff check src tests flows

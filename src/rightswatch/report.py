@@ -46,6 +46,7 @@ class RunReport(BaseModel):
                     "minor": w.minor,
                     "error": w.error,
                     "snapshot": w.snapshot,
+                    "not_modified": w.not_modified,
                 }
                 for w in self.watches
             ],

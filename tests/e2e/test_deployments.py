@@ -1,0 +1,129 @@
+"""prefect.yaml and `rightswatch serve`, against the test Prefect server."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+from prefect.client.orchestration import get_client
+from prefect.flows import load_flow_from_entrypoint
+
+from rightswatch.config import load_config
+from rightswatch.store import open_store
+from tests.e2e.conftest import FIXTURES, ROOT, rightswatch_bin, write_config
+from tests.loopback import Loopback
+
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+
+
+def test_prefect_yaml_defines_daily_and_its_entrypoint_imports() -> None:
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    [daily] = [d for d in spec["deployments"] if d["name"] == "daily"]
+    assert daily["work_pool"]["name"] == "rightswatch"
+    assert daily["concurrency_limit"] == 1
+    [schedule] = daily["schedules"]
+    assert schedule["timezone"] == "UTC"
+    assert schedule["cron"] == load_config(ROOT / "config" / "rightswatch.yaml").defaults.schedule
+    flow = load_flow_from_entrypoint(str(ROOT / daily["entrypoint"]))
+    assert flow.name == "rightswatch-monitor"
+    assert set(daily["parameters"]) <= set(flow.parameters.properties)
+    assert (ROOT / daily["parameters"]["config_path"]).is_file()
+
+
+def test_prefect_deploy_all_registers_the_daily_deployment(
+    prefect_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = tmp_path / "checkout"
+    shutil.copytree(
+        ROOT,
+        project,
+        ignore=shutil.ignore_patterns(".venv", ".git", "snapshots", "__pycache__", ".*cache"),
+    )
+    run = dict(cwd=project, env=prefect_env, capture_output=True, text=True, timeout=180)
+    pool = subprocess.run(
+        [PREFECT, "work-pool", "create", "rightswatch", "--type", "process", "--overwrite"], **run
+    )  # type: ignore[call-overload]
+    assert pool.returncode == 0, pool.stdout + pool.stderr
+    deploy = subprocess.run([PREFECT, "--no-prompt", "deploy", "--all"], **run)  # type: ignore[call-overload]
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+
+    async def read() -> tuple[str, int | None, list[str]]:
+        async with get_client() as client:
+            dep = await client.read_deployment_by_name("rightswatch-monitor/daily")
+            crons = [getattr(s.schedule, "cron", "") for s in dep.schedules]
+            return (
+                dep.work_pool_name or "",
+                dep.global_concurrency_limit.limit if dep.global_concurrency_limit else None,
+                crons,
+            )
+
+    try:
+        pool_name, limit, crons = asyncio.run(read())
+        assert (pool_name, limit, crons) == ("rightswatch", 1, ["0 6 * * *"])
+    finally:  # the served-deployment test registers its own `daily` on the same server
+        subprocess.run([PREFECT, "deployment", "delete", "rightswatch-monitor/daily"], **run)  # type: ignore[call-overload]
+
+
+def test_served_deployment_runs_on_prefect_deployment_run(
+    prefect_env: dict[str, str], loopback: Loopback, tmp_path: Path
+) -> None:
+    url = loopback.page("/kz", (FIXTURES / "hrw_kazakhstan_2021.html").read_bytes())
+    cfg = write_config(
+        tmp_path / "rw.yaml", tmp_path / "snapshots", [("kz", url, "hrw-world-report")]
+    )
+    server = subprocess.Popen(
+        [rightswatch_bin(), "serve", "--config", str(cfg)],
+        cwd=ROOT,
+        env=prefect_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            probe = subprocess.run(
+                [PREFECT, "deployment", "inspect", "rightswatch-monitor/daily"],
+                env=prefect_env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            if probe.returncode == 0:
+                break
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            time.sleep(1)
+        else:
+            raise AssertionError("rightswatch serve never registered rightswatch-monitor/daily")
+        triggered = subprocess.run(
+            [
+                PREFECT,
+                "deployment",
+                "run",
+                "rightswatch-monitor/daily",
+                "--watch",
+                "--watch-timeout",
+                "180",
+            ],
+            env=prefect_env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+    served = server.stdout.read() if server.stdout else ""
+    assert triggered.returncode == 0, triggered.stdout + triggered.stderr + served
+    assert "Completed" in triggered.stdout + triggered.stderr
+    history = open_store(tmp_path / "snapshots").history("kz")
+    assert len(history) == 1 and history[0].sections == 15
