@@ -31,6 +31,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     at: float
+    method: str = "GET"
+    body: bytes = b""
 
 
 Route = Callable[["Request"], Reply]
@@ -41,6 +43,8 @@ class Request:
     path: str
     headers: dict[str, str]
     count: int  # how many times this path was requested, this one included
+    body: bytes = b""
+    method: str = "GET"
 
 
 class Loopback:
@@ -97,18 +101,24 @@ class Loopback:
                 pass
 
             def do_GET(self) -> None:
+                body = b""
+                if self.command == "POST":
+                    body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                seen = Seen(self.path, dict(self.headers), time.monotonic(), self.command, body)
                 with owner._lock:
-                    owner.seen.append(Seen(self.path, dict(self.headers), time.monotonic()))
+                    owner.seen.append(seen)
                     count = len(owner.requests_to(self.path))
                     owner.in_flight += 1
                     owner.max_in_flight = max(owner.max_in_flight, owner.in_flight)
                 try:
-                    self._answer(count)
+                    self._answer(count, seen)
                 finally:
                     with owner._lock:
                         owner.in_flight -= 1
 
-            def _answer(self, count: int) -> None:
+            do_POST = do_GET
+
+            def _answer(self, count: int, seen: Seen) -> None:
                 route = owner.routes.get(self.path)
                 if route is None:
                     reply = Reply(
@@ -117,7 +127,7 @@ class Loopback:
                 elif isinstance(route, Reply):
                     reply = route
                 else:
-                    reply = route(Request(self.path, dict(self.headers), count))
+                    reply = route(Request(self.path, seen.headers, count, seen.body, seen.method))
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.action == "reset":

@@ -194,6 +194,7 @@ class EmailChannel(_ChannelBase):
     sender: str
     recipients: list[str] = Field(min_length=1)
     timeout: float = Field(30.0, gt=0)
+    ca_file: str | None = None  # a private CA bundle for the SMTP server's certificate
 
 
 class WebhookChannel(_ChannelBase):

@@ -14,6 +14,7 @@ from rightswatch.config import Config
 from rightswatch.digest import build_digest
 from rightswatch.notify import DeliveryError, channel_for
 from rightswatch.outbox import Outbox, idempotency_key
+from rightswatch.secrets import SecretUnavailable
 from rightswatch.store import LockTimeout
 
 __all__ = ["DeliveryReport", "channels_to_deliver", "deliver_channel"]
@@ -66,9 +67,16 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport
         return DeliveryReport(
             channel=name, status="nothing", events=len(events), idempotency_key=key
         )
+    progress = f".channels/{name}/{key}.parts"
+    done = int((outbox.blobs.read(progress) or b"0").decode() or 0)
     try:
-        channel_for(name, config.channels[name]).send(digest, key)
+        try:
+            channel_for(name, config.channels[name]).send(digest, key, skip_parts=done)
+        except SecretUnavailable as missing:
+            raise DeliveryError(f"channel {name!r}: {missing}", retryable=False) from None
     except DeliveryError as exc:
+        if exc.parts_sent > done:  # resume after the parts the channel already acknowledged
+            outbox.blobs.write(progress, str(exc.parts_sent).encode())
         outbox.mark_failed(events, name, str(exc))
         return DeliveryReport(
             channel=name,

@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from rightswatch import __version__
 from rightswatch.cli import history as history
+from rightswatch.cli import outbox as outbox
 from rightswatch.cli import pages as pages
 from rightswatch.cli import run as run
 from rightswatch.cli.common import app, err, out

@@ -12,3 +12,4 @@ class DeliveryError(Exception):
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+        self.parts_sent = 0  # for multi-message channels: how many parts were acknowledged

@@ -8,7 +8,7 @@ from __future__ import annotations
 from rightswatch.diff import SectionChange
 from rightswatch.render.escape import md_edits, md_escape, one_line
 from rightswatch.render.labels import change_label
-from rightswatch.render.templates import diff_markdown, digest_markdown, digest_text
+from rightswatch.render.templates import diff_markdown, digest_html, digest_markdown, digest_text
 from rightswatch.render.terminal import diff_rich, digest_rich
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "change_label",
     "diff_markdown",
     "diff_rich",
+    "digest_html",
     "digest_markdown",
     "digest_rich",
     "digest_text",

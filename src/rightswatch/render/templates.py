@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from rightswatch.diff import DocumentDiff
 from rightswatch.digest import Digest, section_link
@@ -16,7 +16,8 @@ from rightswatch.render.labels import change_label
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("rightswatch.render", "templates"),
-        autoescape=False,  # Markdown and text: escaping is explicit through the filters
+        # HTML templates escape every value; Markdown and text escape explicitly via filters.
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -57,6 +58,10 @@ def diff_markdown(
 
 def digest_markdown(digest: Digest) -> str:
     return environment().get_template("digest.md.j2").render(digest=digest)
+
+
+def digest_html(digest: Digest) -> str:
+    return environment().get_template("digest.html.j2").render(digest=digest)
 
 
 def digest_text(digest: Digest) -> str:
