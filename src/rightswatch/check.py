@@ -60,12 +60,80 @@ class CheckContext:
         self.fetcher.close()
 
 
+@dataclass
+class _Check:
+    """One check in progress: the watch, its state and baseline, and the result so far."""
+
+    watch: Watch
+    ctx: CheckContext
+    state: WatchState
+    now: datetime
+    result: WatchResult
+    base_id: str | None = None
+    base_doc: Document | None = None
+
+    @property
+    def store(self) -> SnapshotStore:
+        return self.ctx.store
+
+    def notice(self, kind: Literal["failing", "recovered"], message: str) -> None:
+        since = self.state.failing_since or self.now
+        self.ctx.outbox.add(
+            ChangeEvent(
+                id=f"{kind}-{since:%Y%m%dT%H%M%S%f}",
+                kind=kind,
+                watch_id=self.watch.id,
+                url=self.watch.url,
+                title=self.result.title,
+                detected_at=self.now,
+                message=message,
+                channels=list(self.watch.health_channels or self.watch.channels),
+            )
+        )
+
+    def healthy(self, status: str, validators: Validators) -> None:
+        """A good check: validators kept, failure streak closed (with one recovered notice)."""
+        state = self.state
+        if state.failing_notified:
+            self.notice(
+                "recovered",
+                f"checked again successfully after {state.consecutive_failures} failed check(s)",
+            )
+        state.last_check, state.last_status, state.last_error = self.now, status, None
+        state.etag, state.last_modified = validators.etag, validators.last_modified
+        state.consecutive_failures, state.failing_since, state.failing_notified = 0, None, False
+        state.suspect_hash, state.suspect_count = None, 0
+        self.store.save_state(state)
+
+    def unhealthy(self, status: WatchStatus, error: str, retryable: bool = False) -> WatchResult:
+        """A failed or suspect check: counted once per run; one notice when the streak is long."""
+        state = self.state
+        if state.last_failed_run != self.ctx.run_id:  # Prefect may retry within a run
+            state.consecutive_failures += 1
+            state.last_failed_run = self.ctx.run_id
+            state.failing_since = state.failing_since or self.now
+        state.last_check, state.last_status, state.last_error = self.now, status, error
+        if (
+            state.consecutive_failures >= self.ctx.config.health.alert_after
+            and not state.failing_notified
+        ):
+            self.notice(
+                "failing",
+                f"{state.consecutive_failures} consecutive failed checks "
+                f"since {state.failing_since:%Y-%m-%d %H:%M} UTC; last: {error}",
+            )
+            state.failing_notified = True
+        self.store.save_state(state)
+        return self.result.model_copy(
+            update={"status": status, "error": error, "retryable": retryable}
+        )
+
+
 def _baseline(
     store: SnapshotStore, state: WatchState, watch_id: str
 ) -> tuple[str | None, Document | None]:
     """The last good snapshot; falls back to the newest history entry if the state was lost."""
-    record_hash = state.last_good_hash
-    record_id = state.last_good
+    record_hash, record_id = state.last_good_hash, state.last_good
     if record_hash is None:
         latest = store.latest(watch_id)
         if latest is None:
@@ -89,24 +157,29 @@ def check_watch(watch: Watch, ctx: CheckContext, now: datetime | None = None) ->
 
 
 def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult:
-    store = ctx.store
-    state = store.state(watch.id)
-    base_id, base_doc = _baseline(store, state, watch.id)
+    state = ctx.store.state(watch.id)
+    base_id, base_doc = _baseline(ctx.store, state, watch.id)
     title = watch.title or (base_doc.title if base_doc else "") or watch.id
-    result = WatchResult(
-        id=watch.id, url=watch.url, title=title, status="unchanged", snapshot=base_id
+    check = _Check(
+        watch,
+        ctx,
+        state,
+        now,
+        WatchResult(id=watch.id, url=watch.url, title=title, status="unchanged", snapshot=base_id),
+        base_id,
+        base_doc,
     )
     validators = Validators(state.etag, state.last_modified) if base_doc else None
     try:
         fetched = ctx.fetcher.fetch(watch.url, validators)
     except FetchError as exc:
-        return _failed(ctx, state, result, str(exc), exc.retryable, now)
+        return check.unhealthy("error", str(exc), exc.retryable)
     if isinstance(fetched, NotModified):
-        _save(store, state, now, "unchanged", fetched.validators)
-        return result.model_copy(update={"not_modified": True})
+        check.healthy("unchanged", fetched.validators)
+        return check.result.model_copy(update={"not_modified": True})
     if base_doc is not None and fetched.sha256 == state.last_raw_sha256:
-        _save(store, state, now, "unchanged", fetched.validators)  # same bytes: nothing to parse
-        return result
+        check.healthy("unchanged", fetched.validators)  # the same bytes: nothing to parse
+        return check.result
     try:
         doc = extract(
             fetched.text,
@@ -116,46 +189,57 @@ def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult
             options=ExtractOptions(content=watch.content, heading=watch.heading),
         )
     except ExtractError as exc:
-        return _failed(ctx, state, result, str(exc), False, now)
-    if not watch.title and doc.title:
-        result = result.model_copy(update={"title": doc.title})
-    reason = assess(doc, base_doc)
-    if reason is not None:
-        _keep_suspect(store, watch.id, fetched, now)
-        state.last_error = f"suspect: {reason}"
-        _save(store, state, now, "suspect", fetched.validators, keep_validators=False)
-        return result.model_copy(
-            update={"status": "suspect", "error": f"{watch.url}: suspect page: {reason}"}
+        return check.unhealthy("error", str(exc))
+    except Exception as exc:  # a page that breaks the parser must not break the run
+        return check.unhealthy(
+            "error", f"{watch.url}: could not parse the page ({type(exc).__name__}: {exc})"
         )
+    if not watch.title and doc.title:
+        check.result = check.result.model_copy(update={"title": doc.title})
+    verdict = assess(doc, base_doc, ctx.config.guard)
+    if verdict is not None:
+        content_hash = doc.content_hash()
+        same = verdict.may_persist and state.suspect_hash == content_hash
+        state.suspect_hash, state.suspect_count = (
+            content_hash,
+            (state.suspect_count + 1 if same else 1),
+        )
+        if not verdict.may_persist or state.suspect_count < ctx.config.guard.accept_after:
+            _keep_suspect(ctx.store, watch.id, fetched, now)
+            after = ctx.config.guard.accept_after
+            runs = f" (seen {state.suspect_count} of {after} runs)" if verdict.may_persist else ""
+            return check.unhealthy("suspect", f"{watch.url}: suspect page: {verdict.reason}{runs}")
+    return _accept(check, doc, fetched)
+
+
+def _accept(check: _Check, doc: Document, fetched: Page) -> WatchResult:
+    """Store the new document, record its changes in the outbox, then move the baseline."""
+    store, state, watch = check.store, check.state, check.watch
     record = store.record(watch.id, doc, _fetch_info(fetched), fetched.body)
-    if base_doc is None:
-        _advance(store, state, record.id, record.content_hash, fetched, now, "baseline")
-        return result.model_copy(update={"status": "baseline", "snapshot": record.id})
-    diff = _diff(watch, base_doc, doc)
+    if check.base_doc is None:
+        _advance(check, record.id, record.content_hash, fetched, "baseline")
+        return check.result.model_copy(update={"status": "baseline", "snapshot": record.id})
+    diff = _diff(watch, check.base_doc, doc)
     alerts = diff.alerts
     event = None
     if alerts:
-        event = ctx.outbox.add(
+        old_hash = state.last_good_hash or check.base_doc.content_hash()
+        event = check.ctx.outbox.add(
             ChangeEvent(
-                id=ChangeEvent.make_id(
-                    watch.id,
-                    "change",
-                    state.last_good_hash or base_doc.content_hash(),
-                    record.content_hash,
-                ),
+                id=ChangeEvent.make_id(watch.id, "change", old_hash, record.content_hash),
                 watch_id=watch.id,
                 url=watch.url,
-                title=result.title,
-                detected_at=now,
-                from_snapshot=base_id,
+                title=check.result.title,
+                detected_at=check.now,
+                from_snapshot=check.base_id,
                 to_snapshot=record.id,
                 changes=[c.model_copy(update={"edits": []}) for c in alerts],
                 channels=list(watch.channels),
             )
         )
     status: WatchStatus = "changed" if alerts else "unchanged"
-    _advance(store, state, record.id, record.content_hash, fetched, now, status)
-    return result.model_copy(
+    _advance(check, record.id, record.content_hash, fetched, status)
+    return check.result.model_copy(
         update={
             "status": status,
             "changes": alerts,
@@ -184,53 +268,10 @@ def _fetch_info(page: Page) -> FetchInfo:
     )
 
 
-def _save(
-    store: SnapshotStore,
-    state: WatchState,
-    now: datetime,
-    status: str,
-    validators: Validators,
-    *,
-    keep_validators: bool = True,
-) -> None:
-    state.last_check = now
-    state.last_status = status
-    if keep_validators:
-        state.etag, state.last_modified = validators.etag, validators.last_modified
-        state.consecutive_failures = 0
-        state.last_error = None
-    store.save_state(state)
-
-
-def _advance(
-    store: SnapshotStore,
-    state: WatchState,
-    record_id: str,
-    content_hash: str,
-    page: Page,
-    now: datetime,
-    status: str,
-) -> None:
-    state.last_good, state.last_good_hash = record_id, content_hash
-    state.last_raw_sha256 = page.sha256
-    _save(store, state, now, status, page.validators)
-
-
-def _failed(
-    ctx: CheckContext,
-    state: WatchState,
-    result: WatchResult,
-    error: str,
-    retryable: bool,
-    now: datetime,
-) -> WatchResult:
-    # Prefect may retry this check within the run: count one failure per run, not per attempt.
-    if state.last_failed_run != ctx.run_id:
-        state.consecutive_failures += 1
-        state.last_failed_run = ctx.run_id
-    state.last_check, state.last_status, state.last_error = now, "error", error
-    ctx.store.save_state(state)
-    return result.model_copy(update={"status": "error", "error": error, "retryable": retryable})
+def _advance(check: _Check, record_id: str, content_hash: str, page: Page, status: str) -> None:
+    check.state.last_good, check.state.last_good_hash = record_id, content_hash
+    check.state.last_raw_sha256 = page.sha256
+    check.healthy(status, page.validators)
 
 
 def _keep_suspect(store: SnapshotStore, watch_id: str, page: Page, now: datetime) -> None:

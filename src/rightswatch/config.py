@@ -34,6 +34,8 @@ __all__ = [
     "Config",
     "ConfigError",
     "FetchSettings",
+    "GuardSettings",
+    "HealthSettings",
     "RunSettings",
     "Watch",
     "config_path",
@@ -89,6 +91,19 @@ class RunSettings(_Strict):
         return fetch.timeout * 2 * (fetch.retries + 1) + 60
 
 
+class GuardSettings(_Strict):
+    """When a fetched page is suspect instead of the new baseline (see guard.py)."""
+
+    min_words_ratio: float = Field(0.5, gt=0, le=1)  # suspect below this share of the words
+    min_sections_ratio: float = Field(0.5, gt=0, le=1)  # ... or of the sections
+    min_title_similarity: float = Field(0.3, ge=0, le=1)
+    accept_after: int = Field(2, ge=1, le=100)  # runs a big deletion must persist to be real
+
+
+class HealthSettings(_Strict):
+    alert_after: int = Field(3, ge=1, le=1000)  # consecutive failed checks before one notice
+
+
 def _check_cron(value: str) -> str:
     if not croniter.is_valid(value):
         raise ValueError(
@@ -116,6 +131,7 @@ class Defaults(_Strict):
     schedule: str = "0 6 * * *"
     profile: str = "auto"
     channels: list[str] = Field(default_factory=lambda: ["console"])
+    health_channels: list[str] | None = None  # default: the watch's own channels
     sections: list[str] = Field(default_factory=lambda: ["*"])
     ignore: list[str] = Field(default_factory=list)
 
@@ -134,6 +150,7 @@ class Watch(_Strict):
     sections: list[str] = Field(default_factory=lambda: ["*"])
     ignore: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=lambda: ["console"])
+    health_channels: list[str] | None = None  # "watch failing" notices; default: channels
     schedule: str = "0 6 * * *"
     content: str | None = None  # css profile: selector of the content container
     heading: str | None = None  # css profile: selector of headings inside it
@@ -219,6 +236,8 @@ class Config(_Strict):
     keep_raw: bool = True  # keep each distinct raw page, gzip-compressed, as evidence
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     run: RunSettings = Field(default_factory=RunSettings)
+    guard: GuardSettings = Field(default_factory=GuardSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     defaults: Defaults = Field(default_factory=Defaults)
     watches: list[Watch] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
@@ -347,11 +366,13 @@ def _semantic_problems(config: Config) -> list[tuple[tuple[str | int, ...], str]
                 )
             )
         first_use.setdefault(watch.id, i)
-        for j, name in enumerate(watch.channels):
+        named = [("channels", j, n) for j, n in enumerate(watch.channels)]
+        named += [("health_channels", j, n) for j, n in enumerate(watch.health_channels or [])]
+        for key, j, name in named:
             if name not in config.channels:
                 problems.append(
                     (
-                        ("watches", i, "channels", j),
+                        ("watches", i, key, j),
                         f"unknown channel {name!r}; defined channels: {defined}",
                     )
                 )

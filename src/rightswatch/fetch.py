@@ -20,6 +20,7 @@ from typing import Any
 from urllib import robotparser
 from urllib.parse import urlsplit
 
+import charset_normalizer
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError, ReadTimeoutError
@@ -146,6 +147,11 @@ def decode_html(body: bytes, header_charset: str | None = None) -> tuple[str, st
             return body.decode(name), name
         except UnicodeDecodeError:
             continue
+    # Nothing declared fits: let charset-normalizer (requests' own detector) guess, then 1252.
+    guess = charset_normalizer.from_bytes(body[:262144]).best()
+    if guess is not None and guess.encoding:
+        name = _norm_encoding(guess.encoding) or "cp1252"
+        return body.decode(name, errors="replace"), name
     return body.decode("cp1252", errors="replace"), "cp1252"
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rightswatch.config import GuardSettings
 from rightswatch.document import Document
 from rightswatch.textdiff import similarity
 
-__all__ = ["GuardSettings", "assess"]
+__all__ = ["GuardSettings", "Verdict", "assess"]
 
 _BLOCK_TITLES = re.compile(
     r"just a moment|attention required|access denied|checking your browser|are you a robot|"
@@ -31,52 +32,59 @@ SMALL_PAGE_WORDS = 200
 
 
 @dataclass(frozen=True)
-class GuardSettings:
-    min_words_ratio: float = 0.5  # suspect when the text shrinks below this share of the baseline
-    min_sections_ratio: float = 0.5
-    min_title_similarity: float = 0.3
+class Verdict:
+    """Why a page is suspect; `may_persist` is True for changes a site can really make (a big
+    deletion, a new title or language), which are accepted once they persist for some runs."""
+
+    reason: str
+    may_persist: bool
 
 
 def assess(
-    doc: Document, baseline: Document | None, settings: GuardSettings = GuardSettings()
-) -> str | None:
+    doc: Document, baseline: Document | None, settings: GuardSettings | None = None
+) -> Verdict | None:
     """Why `doc` is suspect, or None when it may replace `baseline`."""
+    settings = settings or GuardSettings()
     if not doc.sections or doc.words == 0:
-        return "the page has no text in its content area"
+        return Verdict("the page has no text in its content area", False)
     if _BLOCK_TITLES.search(doc.title) and (
         baseline is None or not _BLOCK_TITLES.search(baseline.title)
     ):
-        return f"the title {doc.title!r} looks like a block, login or error page"
+        return Verdict(f"the title {doc.title!r} looks like a block, login or error page", False)
     if doc.words < SMALL_PAGE_WORDS:
         text = " ".join(s.text for s in doc.sections)
         match = _BLOCK_TEXT.search(text)
         if match:
-            return f"the page says {match.group(0)!r}: a block or interstitial page"
+            return Verdict(f"the page says {match.group(0)!r}: a block or interstitial page", False)
     if baseline is None:
         return None
     if baseline.words and doc.words < baseline.words * settings.min_words_ratio:
-        return (
+        return Verdict(
             f"the text shrank from {baseline.words:,} to {doc.words:,} words at once "
-            f"(guard.min_words_ratio {settings.min_words_ratio:g})"
+            f"(guard.min_words_ratio {settings.min_words_ratio:g})",
+            True,
         )
     if (
         len(baseline.sections) >= 4
         and len(doc.sections) < len(baseline.sections) * settings.min_sections_ratio
     ):
-        return (
-            f"the sections dropped from {len(baseline.sections)} to {len(doc.sections)} at once "
-            f"(guard.min_sections_ratio {settings.min_sections_ratio:g})"
+        return Verdict(
+            f"the sections dropped from {len(baseline.sections)} to {len(doc.sections)} "
+            f"at once (guard.min_sections_ratio {settings.min_sections_ratio:g})",
+            True,
         )
     if (
         doc.lang
         and baseline.lang
         and doc.lang.split("-")[0].lower() != baseline.lang.split("-")[0].lower()
     ):
-        return f"the language changed from {baseline.lang!r} to {doc.lang!r}"
+        return Verdict(f"the language changed from {baseline.lang!r} to {doc.lang!r}", True)
     if (
         doc.title
         and baseline.title
         and similarity(doc.title, baseline.title) < settings.min_title_similarity
     ):
-        return f"the title changed wholesale from {baseline.title!r} to {doc.title!r}"
+        return Verdict(
+            f"the title changed wholesale from {baseline.title!r} to {doc.title!r}", True
+        )
     return None

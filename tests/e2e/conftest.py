@@ -46,11 +46,15 @@ def rightswatch_bin() -> str:
 
 
 def write_config(
-    path: Path, snapshots: Path, watches: list[tuple[str, str, str]], extra: str = ""
+    path: Path,
+    snapshots: Path,
+    watches: list[tuple[str, str, str]],
+    extra: str = "",
+    timeout: float = 5,
 ) -> Path:
     lines = [
         f"snapshots: {snapshots}",
-        "fetch: {per_host_delay: 0, retries: 0, timeout: 5, respect_robots: true}",
+        f"fetch: {{per_host_delay: 0, retries: 0, timeout: {timeout}, respect_robots: true}}",
         "run: {max_workers: 4, task_retries: 1, task_retry_delay: 0}",
         "watches:",
     ]

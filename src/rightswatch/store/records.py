@@ -53,4 +53,8 @@ class WatchState(BaseModel):
     last_raw_sha256: str | None = None
     consecutive_failures: int = 0
     last_failed_run: str | None = None
+    failing_since: datetime | None = None  # first failure of the current streak
+    failing_notified: bool = False  # the one "watch failing" notice of this streak went out
+    suspect_hash: str | None = None  # a suspect document seen in consecutive runs...
+    suspect_count: int = 0  # ...and how many
     last_error: str | None = None
