@@ -45,6 +45,10 @@ FAULTS: dict[str, Reply] = {
 EXPECTED_STATUS = {"empty-200": "suspect", "captcha-200": "suspect", "error-page-200": "suspect"}
 
 
+def hook_channel(url: str) -> str:
+    return f"defaults: {{channels: [hook]}}\nchannels:\n  hook: {{type: webhook, url: '{url}'}}\n"
+
+
 class FaultyPage:
     def __init__(self, loopback: Loopback) -> None:
         self.body = BASE
@@ -69,7 +73,7 @@ def test_fetch_fault_loses_nothing_and_raises_no_false_alert(
             ("kz", page.url, "hrw-world-report"),
             ("other", healthy, "generic"),
         ],
-        extra=f"defaults: {{channels: [hook]}}\nchannels:\n  hook: {{type: webhook, url: '{hook.url}'}}\n",
+        extra=hook_channel(hook.url),
         timeout=1,
     )
     store = open_store(tmp_path / "snapshots")
