@@ -57,6 +57,7 @@ def deliver_channel(name: str, config: Config, outbox: Outbox) -> DeliveryReport
 
 
 def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport:
+    outbox.repair(name)
     events = outbox.pending(name)
     if not events:
         return DeliveryReport(channel=name, status="nothing")
@@ -87,5 +88,6 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport
             retry_after=exc.retry_after,
             idempotency_key=key,
         )
-    outbox.mark_sent(events, name, key)
+    outbox.commit(events, name, key)
+    outbox.repair(name)  # writes every event's marker, then drops the commit record
     return DeliveryReport(channel=name, status="sent", events=len(events), idempotency_key=key)

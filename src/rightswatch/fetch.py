@@ -363,6 +363,13 @@ class Fetcher:
                 "no Content-Type and the body is not HTML",
                 status=resp.status_code,
             )
+        if _looks_binary(body):
+            raise FetchError(
+                url,
+                "binary",
+                f"the body is binary data, not an HTML page (served as {mime or 'no type'})",
+                status=resp.status_code,
+            )
         message = Message()
         message["content-type"] = ctype or "text/html"
         charset = message.get_param("charset")
@@ -442,6 +449,20 @@ class Fetcher:
                 retryable=True,
             ) from None
         return b"".join(chunks)
+
+
+_CONTROL = bytes(range(0, 9)) + bytes(range(14, 32))
+
+
+def _looks_binary(body: bytes) -> bool:
+    """NUL bytes or many control characters: no HTML page looks like that."""
+    sample = body[:65536]
+    if not sample:
+        return False
+    if b"\x00" in sample:
+        return True
+    controls = sum(sample.count(bytes([c])) for c in _CONTROL)
+    return controls > len(sample) * 0.05
 
 
 def _reason(exc: BaseException) -> str:

@@ -45,12 +45,12 @@ def assess(
 ) -> Verdict | None:
     """Why `doc` is suspect, or None when it may replace `baseline`."""
     settings = settings or GuardSettings()
-    if not doc.sections or doc.words == 0:
-        return Verdict("the page has no text in its content area", False)
     if _BLOCK_TITLES.search(doc.title) and (
         baseline is None or not _BLOCK_TITLES.search(baseline.title)
     ):
         return Verdict(f"the title {doc.title!r} looks like a block, login or error page", False)
+    if not doc.sections or doc.words == 0:
+        return Verdict("the page has no text in its content area", False)
     if doc.words < SMALL_PAGE_WORDS:
         text = " ".join(s.text for s in doc.sections)
         match = _BLOCK_TEXT.search(text)

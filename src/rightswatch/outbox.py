@@ -100,6 +100,26 @@ class Outbox:
                     out.append(event)
         return sorted(out, key=lambda e: (e.detected_at, e.watch_id, e.id))
 
+    def commit(self, events: list[ChangeEvent], channel: str, key: str) -> None:
+        """One atomic write records that the channel acknowledged these events: the commit
+        point of a delivery. Per-event markers follow; a crash between the two is repaired."""
+        record = {"key": key, "events": [[e.watch_id, e.id] for e in events]}
+        self.blobs.write(f".channels/{channel}/deliveries/{key}.json", json.dumps(record).encode())
+
+    def repair(self, channel: str) -> None:
+        """Finish deliveries that were committed but not fully marked before a crash."""
+        folder = f".channels/{channel}/deliveries"
+        for name in self.blobs.list(folder):
+            raw = self.blobs.read(f"{folder}/{name}")
+            try:
+                record = json.loads(raw or b"")
+                pairs = [(str(w), str(i)) for w, i in record["events"]]
+            except (ValueError, KeyError, TypeError):
+                continue
+            events = [e for w, i in pairs for e in self.events(w) if e.id == i]
+            self.mark_sent(events, channel, str(record["key"]))
+            self.blobs.delete(f"{folder}/{name}")
+
     def mark_sent(
         self,
         events: list[ChangeEvent],

@@ -126,7 +126,31 @@ def test_smtp_rejecting_auth(world: World, monkeypatch: pytest.MonkeyPatch) -> N
     assert world.slack_torture_messages() == 1
 
 
-def test_crash_between_send_and_mark_resends_with_the_same_idempotency_key(
+def test_crash_between_send_and_commit_resends_with_the_same_idempotency_key(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.start_smtp()
+    original = Outbox.commit
+    crashed: list[str] = []
+
+    def crash_once(self: Outbox, events: list, channel: str, key: str) -> None:
+        if channel == "team-slack" and not crashed:
+            crashed.append(key)
+            raise RuntimeError("killed after Slack accepted, before the delivery was recorded")
+        original(self, events, channel, key)
+
+    monkeypatch.setattr(Outbox, "commit", crash_once)
+    assert world.baseline_then_change() == {"team-slack": "failed", "analysts-email": "sent"}
+    assert world.run() == {"team-slack": "sent"}
+    # At least once: Slack saw the digest twice, both carrying the same idempotency key.
+    assert world.slack_torture_messages() == 2
+    [event] = Outbox(world.store).events("kz")
+    marker = world.store.blobs.read(f"kz/outbox/{event.id}.team-slack.sent")
+    assert marker is not None and json.loads(marker)["key"] == crashed[0]
+    assert world.run() == {}
+
+
+def test_crash_between_commit_and_marks_is_repaired_without_resending(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.start_smtp()
@@ -138,15 +162,11 @@ def test_crash_between_send_and_mark_resends_with_the_same_idempotency_key(
     ) -> None:
         if channel == "team-slack" and not crashed:
             crashed.append(key)
-            raise RuntimeError("killed after Slack accepted, before the outbox was marked")
+            raise RuntimeError("killed after the delivery was recorded, before the markers")
         original(self, events, channel, key, outcome)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Outbox, "mark_sent", crash_once)
     assert world.baseline_then_change() == {"team-slack": "failed", "analysts-email": "sent"}
-    assert world.run() == {"team-slack": "sent"}
-    # At least once: Slack saw the digest twice, both carrying the same idempotency key.
-    assert world.slack_torture_messages() == 2
-    [event] = Outbox(world.store).events("kz")
-    marker = world.store.blobs.read(f"kz/outbox/{event.id}.team-slack.sent")
-    assert marker is not None and json.loads(marker)["key"] == crashed[0]
-    assert world.run() == {}
+    assert world.run() == {"team-slack": "nothing"}  # repaired from the commit record
+    assert world.slack_torture_messages() == 1
+    assert Outbox(world.store).pending() == []

@@ -107,7 +107,11 @@ def test_baseline_then_changed_and_unchanged_pages(
     third = monitor(config_path=str(cfg))
     assert statuses(third)["kz"] == "unchanged"
     assert next(w for w in third["watches"] if w["id"] == "kz")["not_modified"] is True
-    assert third["deliveries"] == []  # delivered once, never again
+    # The Torture change was delivered once and never again; what goes out now is the one
+    # "watch failing" notice for `gone`, after its third failed check in a row.
+    assert [(d["channel"], d["events"]) for d in third["deliveries"]] == [("console", 1)]
+    printed = capsys.readouterr().out
+    assert "gone: 3 consecutive failed checks" in printed and "Torture" not in printed
     store = open_store(tmp_path / "snapshots")
     assert len(store.history("kz")) == 2 and len(store.history("kz-ru")) == 1
 

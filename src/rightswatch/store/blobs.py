@@ -28,6 +28,9 @@ class Blobs(Protocol):
 
     def exists(self, path: str) -> bool: ...
 
+    def delete(self, path: str) -> None:
+        """Remove `path` if it exists."""
+
     def list(self, prefix: str) -> list[str]:
         """Names (not paths) directly under `prefix`, sorted."""
 
@@ -60,6 +63,9 @@ class LocalBlobs:
 
     def exists(self, path: str) -> bool:
         return self._path(path).exists()
+
+    def delete(self, path: str) -> None:
+        self._path(path).unlink(missing_ok=True)
 
     def list(self, prefix: str) -> list[str]:
         folder = self._path(prefix)

@@ -1,0 +1,55 @@
+"""A run through the core functions the flow's tasks call, in the flow's order, in a process a
+test can kill: `python tests/faults/run_core.py CONFIG [KILL_POINT]`.
+
+KILL_POINT p kills the process with SIGKILL at write number p // 2 + 1 of the snapshot store:
+between its temp write and its rename when p is even, just after the rename when p is odd.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import rightswatch.store.blobs as blobs  # noqa: E402
+from rightswatch.check import CheckContext, check_watch  # noqa: E402
+from rightswatch.config import load_config  # noqa: E402
+from rightswatch.deliver import channels_to_deliver, deliver_channel  # noqa: E402
+from rightswatch.fetch import Fetcher  # noqa: E402
+from rightswatch.store import open_store  # noqa: E402
+
+
+def main() -> None:
+    config = load_config(sys.argv[1])
+    kill_point = int(sys.argv[2]) if len(sys.argv) > 2 else -1
+    writes = 0
+    original = blobs.LocalBlobs.write
+
+    def before_rename(tmp: str, target: Path) -> None:
+        if kill_point == (writes - 1) * 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def counted(self: blobs.LocalBlobs, path: str, data: bytes) -> None:
+        nonlocal writes
+        writes += 1
+        original(self, path, data)
+        if kill_point == (writes - 1) * 2 + 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    blobs._before_rename = before_rename
+    blobs.LocalBlobs.write = counted  # type: ignore[method-assign]
+    ctx = CheckContext(
+        config=config, store=open_store(config.snapshots), fetcher=Fetcher(config.fetch)
+    )
+    statuses = [check_watch(w, ctx).status for w in config.watches]
+    deliveries = [
+        deliver_channel(n, config, ctx.outbox).status for n in channels_to_deliver(ctx.outbox)
+    ]
+    print("writes", writes, "statuses", ",".join(statuses), "deliveries", ",".join(deliveries))
+
+
+if __name__ == "__main__":
+    main()
