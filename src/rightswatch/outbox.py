@@ -75,17 +75,8 @@ class Outbox:
         return event
 
     def events(self, watch_id: str) -> list[ChangeEvent]:
-        folder = self._folder(watch_id)
-        out = []
-        for name in self.blobs.list(folder):
-            if not name.endswith(".json"):
-                continue
-            raw = self.blobs.read(f"{folder}/{name}")
-            try:
-                out.append(ChangeEvent.model_validate_json(raw or b""))
-            except ValidationError:
-                continue
-        return sorted(out, key=lambda e: (e.detected_at, e.id))
+        events = self.store.load_all(self._folder(watch_id), ChangeEvent)
+        return sorted(events, key=lambda e: (e.detected_at, e.id))
 
     def is_sent(self, event: ChangeEvent, channel: str) -> bool:
         return self.blobs.exists(f"{self._folder(event.watch_id)}/{event.id}.{channel}.sent")

@@ -52,6 +52,14 @@ def compare(config: Config, watch_id: str, old: Document, new: Document) -> Docu
     )
 
 
+def _load(store: SnapshotStore, watch_id: str, ref: str) -> tuple[SnapshotRecord, Document]:
+    try:
+        record = store.resolve(watch_id, ref)
+        return record, store.document(watch_id, record.content_hash)
+    except StoreError as exc:
+        fail(str(exc))
+
+
 def _when(record: SnapshotRecord) -> str:
     return record.taken_at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -106,11 +114,7 @@ def show(
     cfg = load_or_exit(config)
     store = store_for(cfg)
     _known(cfg, store, watch_id)
-    try:
-        record = store.resolve(watch_id, at)
-        doc = store.document(watch_id, record.content_hash)
-    except StoreError as exc:
-        fail(str(exc))
+    record, doc = _load(store, watch_id, at)
     if as_json:
         sys.stdout.write(doc.model_dump_json(indent=2) + "\n")
         return
@@ -135,12 +139,8 @@ def diff(
     cfg = load_or_exit(config)
     store = store_for(cfg)
     _known(cfg, store, watch_id)
-    try:
-        old_rec, new_rec = store.resolve(watch_id, from_ref), store.resolve(watch_id, to_ref)
-        old = store.document(watch_id, old_rec.content_hash)
-        new = store.document(watch_id, new_rec.content_hash)
-    except StoreError as exc:
-        fail(str(exc))
+    old_rec, old = _load(store, watch_id, from_ref)
+    new_rec, new = _load(store, watch_id, to_ref)
     result = compare(cfg, watch_id, old, new)
     if fmt is Format.json:
         payload = {

@@ -269,31 +269,27 @@ def demo(
             encoding="utf-8",
         )
         err.print(f"[bold]1/2[/] First check of the sample chapter served at {server.url}")
-        first = run_monitor(
-            monitor,
-            config=str(cfg),
-            watches=None,
-            notify=True,
-            to_stderr=False,
-            show_progress=False,
-            total=1,
-        )
-        out.print(summary_table(first))
+
+        def check_sample() -> dict[str, Any]:
+            report = run_monitor(
+                monitor,
+                config=str(cfg),
+                watches=None,
+                notify=True,
+                to_stderr=False,
+                show_progress=False,
+                total=1,
+            )
+            out.print(summary_table(report))
+            return report
+
+        check_sample()
         server.edition = "edited"
         err.print(
             "[bold]2/2[/] The chapter was edited (a corrected figure, a new sentence, a "
             "removed paragraph); checking again. The digest:"
         )
-        second = run_monitor(
-            monitor,
-            config=str(cfg),
-            watches=None,
-            notify=True,
-            to_stderr=False,
-            show_progress=False,
-            total=1,
-        )
-        out.print(summary_table(second))
+        second = check_sample()
         where = f"kept in {folder}" if keep else "in a temporary folder, deleted now"
         err.print(
             f"Snapshots were {where}. Next: edit config/rightswatch.yaml and run "

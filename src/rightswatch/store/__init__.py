@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from rightswatch.config import WATCH_ID
 from rightswatch.document import Document
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 _LATEST = re.compile(r"latest(?:~(\d+))?")
 _TIME_PREFIX = re.compile(r"\d{4}(?:-|$)")
 _HEX = re.compile(r"[0-9a-f]{4,64}")
@@ -124,21 +126,21 @@ class SnapshotStore:
         )
         return record
 
-    def history(self, watch_id: str) -> list[SnapshotRecord]:
-        records = []
-        folder = f"{self._check(watch_id)}/snapshots"
+    def load_all(self, folder: str, model: type[M]) -> list[M]:
+        """Every `*.json` model in a folder, in name order; an unreadable file is skipped with a
+        warning rather than failing the whole watch."""
+        out = []
         for name in self.blobs.list(folder):
             if not name.endswith(".json"):
                 continue
-            raw = self.blobs.read(f"{folder}/{name}")
             try:
-                records.append(SnapshotRecord.model_validate_json(raw or b""))
+                out.append(model.model_validate_json(self.blobs.read(f"{folder}/{name}") or b""))
             except ValidationError:
-                log.warning(
-                    "skipping unreadable snapshot record %s",
-                    self.blobs.describe(f"{folder}/{name}"),
-                )
-        return records
+                log.warning("skipping unreadable %s", self.blobs.describe(f"{folder}/{name}"))
+        return out
+
+    def history(self, watch_id: str) -> list[SnapshotRecord]:
+        return self.load_all(f"{self._check(watch_id)}/snapshots", SnapshotRecord)
 
     def latest(self, watch_id: str) -> SnapshotRecord | None:
         history = self.history(watch_id)
