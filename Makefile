@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PIP_QUIET := --quiet --disable-pip-version-check --no-warn-script-location
 
-.PHONY: install run demo test lint pytest fixtures clean
+.PHONY: install run demo test lint pytest browser fixtures clean
 
 install: $(STAMP)
 
@@ -32,7 +32,14 @@ lint: install
 	$(BIN)/ruff check src tests flows
 	$(BIN)/mypy
 
-pytest: install
+# The report tests drive Debian's Chromium (headless) through Playwright.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; }
+
+pytest: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint pytest

@@ -81,7 +81,7 @@ def monitor(
     report = RunReport(
         started_at=started, finished_at=now(), watches=results, deliveries=deliveries
     )
-    publish_artifacts(report)
+    publish_artifacts(report, config)
     get_run_logger().info(
         "rightswatch: %s", ", ".join(f"{n} {s}" for s, n in report.counts().items())
     )

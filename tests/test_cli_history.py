@@ -126,3 +126,14 @@ def test_diff_formats(config: Path) -> None:
         str(config),
     )
     assert "Civil Society — minor edit" in output
+
+
+def test_report_command_writes_the_html_report(config: Path, tmp_path: Path) -> None:
+    code, output = run("report", "hrw-kz", "--config", str(config))
+    assert code == 0, output
+    path = Path(flat(output).replace(" ", ""))
+    assert path == tmp_path / "snapshots" / "hrw-kz" / "reports" / "20210115T100000Z.html"
+    html = path.read_text()
+    assert "<del>140</del>" in html and "<ins>152</ins>" in html
+    code, output = run("report", "hrw-kz", "--from", "latest~2", "--config", str(config))
+    assert code == 0 and "-vs-" in output

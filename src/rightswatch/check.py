@@ -21,9 +21,17 @@ from rightswatch.extract import ExtractError, ExtractOptions, extract
 from rightswatch.fetch import Fetcher, FetchError, NotModified, Page, Validators
 from rightswatch.guard import assess
 from rightswatch.outbox import ChangeEvent, Outbox
+from rightswatch.render.report import ReportSide, render_report
 from rightswatch.store import FetchInfo, LockTimeout, SnapshotStore, StoreError, WatchState
 
-__all__ = ["CheckContext", "WatchResult", "WatchStatus", "check_watch"]
+__all__ = [
+    "CheckContext",
+    "WatchResult",
+    "WatchStatus",
+    "check_watch",
+    "record_time",
+    "write_report",
+]
 
 WatchStatus = Literal["baseline", "unchanged", "changed", "suspect", "error"]
 
@@ -224,6 +232,15 @@ def _accept(check: _Check, doc: Document, fetched: Page) -> WatchResult:
     event = None
     if alerts:
         old_hash = state.last_good_hash or check.base_doc.content_hash()
+        report = write_report(
+            store,
+            watch.id,
+            check.result.title,
+            watch.url,
+            ReportSide(record_time(check.base_id), old_hash, check.base_doc),
+            ReportSide(record.taken_at, record.content_hash, doc),
+            diff,
+        )
         event = check.ctx.outbox.add(
             ChangeEvent(
                 id=ChangeEvent.make_id(watch.id, "change", old_hash, record.content_hash),
@@ -232,6 +249,7 @@ def _accept(check: _Check, doc: Document, fetched: Page) -> WatchResult:
                 title=check.result.title,
                 detected_at=check.now,
                 from_snapshot=check.base_id,
+                report=report,
                 to_snapshot=record.id,
                 changes=[c.model_copy(update={"edits": []}) for c in alerts],
                 channels=list(watch.channels),
@@ -248,6 +266,34 @@ def _accept(check: _Check, doc: Document, fetched: Page) -> WatchResult:
             "event": event,
         }
     )
+
+
+def write_report(
+    store: SnapshotStore,
+    watch_id: str,
+    title: str,
+    url: str,
+    old: ReportSide,
+    new: ReportSide,
+    diff: DocumentDiff,
+    name: str | None = None,
+) -> str:
+    """Write the HTML report of a change into the store; returns its path inside the store."""
+    path = f"{watch_id}/reports/{name or new.taken_at.strftime('%Y%m%dT%H%M%SZ')}.html"
+    store.blobs.write(path, render_report(title, url, old, new, diff).encode("utf-8"))
+    return path
+
+
+def record_time(record_id: str | None) -> datetime:
+    """The time a snapshot record was taken, from its sortable id."""
+    if record_id:
+        try:
+            return datetime.strptime(record_id.split("-", 1)[0], "%Y%m%dT%H%M%S%fZ").replace(
+                tzinfo=UTC
+            )
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(0, UTC)
 
 
 def _diff(watch: Watch, old: Document, new: Document) -> DocumentDiff:

@@ -234,6 +234,7 @@ ChannelConfig = Annotated[
 class Config(_Strict):
     snapshots: str = "snapshots"
     keep_raw: bool = True  # keep each distinct raw page, gzip-compressed, as evidence
+    report_base_url: str | None = None  # where snapshots/ is published; digests link reports
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     run: RunSettings = Field(default_factory=RunSettings)
     guard: GuardSettings = Field(default_factory=GuardSettings)

@@ -6,6 +6,7 @@ events stay pending for the next attempt or run.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
@@ -28,6 +29,12 @@ class DeliveryReport(BaseModel):
     retryable: bool = False
     retry_after: float | None = None
     idempotency_key: str | None = None
+
+
+def local_report_base(config: Config) -> str | None:
+    if "://" in config.snapshots and not config.snapshots.startswith("file://"):
+        return None
+    return Path(config.snapshots.removeprefix("file://")).resolve().as_uri()
 
 
 def channels_to_deliver(outbox: Outbox) -> list[str]:
@@ -62,7 +69,10 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport
     if not events:
         return DeliveryReport(channel=name, status="nothing")
     key = idempotency_key(name, events)
-    digest = build_digest(name, config.channels[name], events)
+    base = config.report_base_url
+    if base is None and config.channels[name].type == "console":
+        base = local_report_base(config)  # on this machine, a file link opens the report
+    digest = build_digest(name, config.channels[name], events, base)
     if digest.is_empty:  # everything was filtered out for this channel
         outbox.mark_sent(events, name, key, outcome="filtered")
         return DeliveryReport(

@@ -34,6 +34,12 @@ class Digest(BaseModel):
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     watches: list[WatchDigest] = []
     notices: list[ChangeEvent] = []  # health notices: failing / recovered
+    report_base_url: str | None = None
+
+    def report_link(self, event: ChangeEvent) -> str | None:
+        if not event.report or not self.report_base_url:
+            return None
+        return f"{self.report_base_url.rstrip('/')}/{event.report}"
 
     @property
     def events(self) -> list[ChangeEvent]:
@@ -64,7 +70,9 @@ def _wanted(change: SectionChange, channel: ChannelConfig) -> bool:
     return any(fnmatchcase(h.casefold(), g.casefold()) for h in headings for g in channel.sections)
 
 
-def build_digest(name: str, channel: ChannelConfig, events: list[ChangeEvent]) -> Digest:
+def build_digest(
+    name: str, channel: ChannelConfig, events: list[ChangeEvent], report_base_url: str | None = None
+) -> Digest:
     """Group by watch, then section; events keep detection order; filters drop what the channel
     did not ask for."""
     grouped: dict[str, list[ChangeEvent]] = {}
@@ -84,4 +92,4 @@ def build_digest(name: str, channel: ChannelConfig, events: list[ChangeEvent]) -
         WatchDigest(watch_id=wid, title=evs[-1].title, url=evs[-1].url, events=evs)
         for wid, evs in grouped.items()
     ]
-    return Digest(channel=name, watches=watches, notices=notices)
+    return Digest(channel=name, watches=watches, notices=notices, report_base_url=report_base_url)

@@ -40,6 +40,7 @@ class ChangeEvent(BaseModel):
     to_snapshot: str | None = None
     changes: list[SectionChange] = []
     message: str | None = None  # for health notices
+    report: str | None = None  # the HTML report's path inside the store
     channels: list[str]
 
     @staticmethod

@@ -59,12 +59,12 @@ class RunReport(BaseModel):
             "counts": self.counts(),
         }
 
-    def digest(self) -> Digest:
+    def digest(self, report_base_url: str | None = None) -> Digest:
         """Everything this run found, unfiltered, for the artifact and the summary."""
         events = [w.event for w in self.watches if w.event is not None]
-        return build_digest("run", ConsoleChannel(type="console"), events)
+        return build_digest("run", ConsoleChannel(type="console"), events, report_base_url)
 
-    def markdown(self) -> str:
+    def markdown(self, report_base_url: str | None = None) -> str:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts().items()))
         lines = [
             f"# rightswatch run, {self.finished_at:%Y-%m-%d %H:%M} UTC",
@@ -80,6 +80,6 @@ class RunReport(BaseModel):
                 for w in problems
             ]
             lines.append("")
-        body = digest_markdown(self.digest()).strip()
+        body = digest_markdown(self.digest(report_base_url)).strip()
         lines += ["## Changes", "", body or "No changes in this run."]
         return "\n".join(lines) + "\n"

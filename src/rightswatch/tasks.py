@@ -18,7 +18,7 @@ from prefect.client.schemas.objects import State, TaskRun
 
 from rightswatch.check import CheckContext, WatchResult, check_watch
 from rightswatch.config import Config, Watch
-from rightswatch.deliver import DeliveryReport, deliver_channel
+from rightswatch.deliver import DeliveryReport, deliver_channel, local_report_base
 from rightswatch.fetch import Fetcher
 from rightswatch.outbox import Outbox
 from rightswatch.report import RunReport
@@ -119,9 +119,10 @@ def report_progress(result: WatchResult) -> None:
         listener(result)
 
 
-def publish_artifacts(report: RunReport) -> None:
+def publish_artifacts(report: RunReport, config: Config) -> None:
+    base = config.report_base_url or local_report_base(config)
     create_markdown_artifact(
-        markdown=report.markdown(),
+        markdown=report.markdown(base),
         key=ARTIFACT_KEY,
         description="What changed in this run, section by section",
     )

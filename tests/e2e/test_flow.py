@@ -103,6 +103,9 @@ def test_baseline_then_changed_and_unchanged_pages(
     assert "1 changed" in markdown and "2 unchanged" in markdown and "1 error" in markdown
     assert "Torture" in markdown and "**152 complaints**" in markdown
     assert "**gone** (error)" in markdown
+    [report] = (tmp_path / "snapshots" / "kz" / "reports").glob("*.html")
+    assert "<ins>152</ins>" in report.read_text() and "[Full report](file://" in markdown
+    assert kz["snapshot"] and report.name.startswith(kz["snapshot"][:8])
 
     third = monitor(config_path=str(cfg))
     assert statuses(third)["kz"] == "unchanged"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+import webbrowser
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from rightswatch.check import write_report
 from rightswatch.cli.common import (
     EXIT_USAGE,
     ConfigOption,
@@ -25,6 +28,7 @@ from rightswatch.config import Config
 from rightswatch.diff import DocumentDiff, diff_documents, prepare
 from rightswatch.document import Document
 from rightswatch.render import change_dict, diff_markdown, diff_rich
+from rightswatch.render.report import ReportSide
 from rightswatch.store import SnapshotRecord, SnapshotStore, StoreError
 
 WatchArg = Annotated[str, typer.Argument(help="Watch id from the config")]
@@ -173,3 +177,38 @@ def diff(
         plain = not out.is_terminal or out.no_color
         for line in diff_rich(result, include_minor=include_minor, plain=plain):
             out.print(line)
+
+
+@app.command()
+def report(
+    watch_id: WatchArg,
+    from_ref: Annotated[str, typer.Option("--from", help="REF of the older snapshot")] = "latest~1",
+    to_ref: Annotated[str, typer.Option("--to", help="REF of the newer snapshot")] = "latest",
+    open_report: Annotated[bool, typer.Option("--open", help="Open it in the browser")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Write the HTML report comparing two snapshots (default: previous → latest)."""
+    cfg = load_or_exit(config)
+    store = store_for(cfg)
+    _known(cfg, store, watch_id)
+    old_rec, old = _load(store, watch_id, from_ref)
+    new_rec, new = _load(store, watch_id, to_ref)
+    history = [r.id for r in store.history(watch_id)]
+    consecutive = history.index(new_rec.id) - history.index(old_rec.id) == 1
+    name = new_rec.taken_at.strftime("%Y%m%dT%H%M%SZ")
+    if not consecutive:
+        name += f"-vs-{old_rec.short_hash}"
+    path = write_report(
+        store,
+        watch_id,
+        next((w.title for w in cfg.watches if w.id == watch_id and w.title), new.title),
+        new.final_url,
+        ReportSide(old_rec.taken_at, old_rec.content_hash, old),
+        ReportSide(new_rec.taken_at, new_rec.content_hash, new),
+        compare(cfg, watch_id, old, new),
+        name,
+    )
+    target = Path(store.blobs.describe(path)).resolve()
+    out.print(str(target), soft_wrap=True)
+    if open_report:
+        webbrowser.open(target.as_uri())

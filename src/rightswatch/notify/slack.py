@@ -96,18 +96,14 @@ def digest_blocks(digest: Digest) -> list[Block]:
         title = mrkdwn_escape(watch.title)
         blocks.append(section_block(f"*<{watch.url}|{title}>*"))
         times = sorted({e.detected_at for e in watch.events})
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"detected {times[-1]:%Y-%m-%d %H:%M} UTC · "
-                        f"`{mrkdwn_escape(watch.watch_id)}` · <{watch.url}|open the page>",
-                    }
-                ],
-            }
+        context = (
+            f"detected {times[-1]:%Y-%m-%d %H:%M} UTC · "
+            f"`{mrkdwn_escape(watch.watch_id)}` · <{watch.url}|open the page>"
         )
+        reports = [link for e in watch.events if (link := digest.report_link(e))]
+        if reports:
+            context += f" · <{reports[-1]}|full report>"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
         for change in watch.changes:
             head = (
                 f"*<{section_link(watch.url, change)}|{mrkdwn_escape(change.heading)}>* — "

@@ -86,6 +86,8 @@ def digest_rich(digest: Digest, *, plain: bool = False) -> list[Text]:
         )
         lines.append(Text(f"  {watch.url}", style="dim"))
         for event in watch.events:
+            if link := digest.report_link(event):
+                lines.append(Text(f"  full report: {link}", style="dim"))
             for change in event.changes:
                 lines.extend(
                     Text("  ") + line
