@@ -18,7 +18,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
-	$(BIN)/python -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | { grep -v '^WARNING: Location' || true; }
+	$(BIN)/python -m pip install $(PIP_QUIET) -e '.[dev,bench]' 2>&1 | { grep -v '^WARNING: Location' || true; }
 	$(BIN)/python -c "import rightswatch, prefect, bs4, lxml, diff_match_patch"
 	touch $(STAMP)
 
@@ -29,7 +29,7 @@ demo: install
 	$(BIN)/rightswatch demo
 
 lint: install
-	$(BIN)/ruff check src tests flows
+	$(BIN)/ruff check src tests flows benchmarks
 	$(BIN)/mypy
 
 # The report tests drive Debian's Chromium (headless) through Playwright.

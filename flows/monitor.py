@@ -11,20 +11,22 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
-from rightswatch.check import WatchResult
 from rightswatch.config import load_config
-from rightswatch.deliver import DeliveryReport, channels_to_deliver
+from rightswatch.deliver import channels_to_deliver
 from rightswatch.report import RunReport
 from rightswatch.tasks import (
-    check_watch_task,
+    batch_label,
+    batch_results,
+    check_watches_task,
     deliver_channel_task,
+    delivery_result,
     now,
     open_context,
+    plan_batches,
     publish_artifacts,
-    report_progress,
     select_watches,
-    unwrap,
 )
 
 DEFAULT_MAX_WORKERS = 8  # ThreadPoolTaskRunner's own default is unbounded
@@ -44,38 +46,41 @@ def monitor(
     started = now()
     config = load_config(config_path)
     selected = select_watches(config, watches)
+    batches = plan_batches(selected, config.run.batch_size(len(selected)))
     ctx = open_context(config)
-    retries = {
-        "retries": config.run.task_retries,
-        "retry_delay_seconds": config.run.task_retry_delay,
-    }
-    checker = check_watch_task.with_options(
-        **retries, timeout_seconds=config.run.timeout_for(config.fetch)
-    )
     try:
         with ThreadPoolTaskRunner(max_workers=config.run.max_workers) as runner:
-            futures = {runner.submit(checker, {"watch": w, "ctx": ctx}): w for w in selected}
-            done: dict[str, WatchResult] = {}
-            for future in as_completed(list(futures)):
-                w = futures[future]
-                fallback = WatchResult(id=w.id, url=w.url, title=w.title or w.id, status="error")
-                done[w.id] = unwrap(future.result(raise_on_failure=False), fallback)
-                report_progress(done[w.id])
+            futures = {
+                runner.submit(
+                    check_watches_task.with_options(
+                        timeout_seconds=config.run.timeout_for(config.fetch) * len(batch)
+                    ),
+                    # quote(): Prefect would otherwise walk every model in these arguments for
+                    # each task run, which dominated the cost of a large sweep.
+                    {"watches": quote(batch), "ctx": quote(ctx), "label": batch_label(batch)},
+                ): batch
+                for batch in batches
+            }
+            done = {
+                result.id: result
+                for future in as_completed(list(futures))
+                for result in batch_results(future.result(raise_on_failure=False), futures[future])
+            }
             results = [done[w.id] for w in selected]
-            deliveries: list[DeliveryReport] = []
-            if notify:
-                sender = deliver_channel_task.with_options(**retries)
-                names = channels_to_deliver(ctx.outbox)
-                sends = [
-                    runner.submit(sender, {"name": n, "config": config, "outbox": ctx.outbox})
-                    for n in names
-                ]
-                deliveries = [
-                    unwrap(
-                        f.result(raise_on_failure=False), DeliveryReport(channel=n, status="failed")
-                    )
-                    for n, f in zip(names, sends, strict=True)
-                ]
+            sender = deliver_channel_task.with_options(
+                retries=config.run.task_retries, retry_delay_seconds=config.run.task_retry_delay
+            )
+            names = channels_to_deliver(ctx.outbox) if notify else []
+            sends = [
+                runner.submit(
+                    sender, {"name": n, "config": quote(config), "outbox": quote(ctx.outbox)}
+                )
+                for n in names
+            ]
+            deliveries = [
+                delivery_result(f.result(raise_on_failure=False), n)
+                for n, f in zip(names, sends, strict=True)
+            ]
     finally:
         ctx.close()
     report = RunReport(

@@ -7,7 +7,9 @@ dies anywhere is finished by the next one without losing or doubling a change.
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -29,6 +31,7 @@ __all__ = [
     "WatchResult",
     "WatchStatus",
     "check_watch",
+    "check_watches",
     "record_time",
     "write_report",
 ]
@@ -139,15 +142,43 @@ class _Check:
 
 def _baseline(
     store: SnapshotStore, state: WatchState, watch_id: str
-) -> tuple[str | None, Document | None]:
-    """The last good snapshot; falls back to the newest history entry if the state was lost."""
-    record_hash, record_id = state.last_good_hash, state.last_good
-    if record_hash is None:
-        latest = store.latest(watch_id)
-        if latest is None:
-            return None, None
-        record_id, record_hash = latest.id, latest.content_hash
-    return record_id, store.document(watch_id, record_hash)
+) -> tuple[str | None, str | None]:
+    """The last good snapshot's id and hash; the newest history entry if the state was lost.
+
+    Only ids: the document itself is loaded when a page actually needs diffing, so a 304 or
+    an identical body costs a small state file, not an 80 KB document."""
+    if state.last_good_hash is not None:
+        return state.last_good, state.last_good_hash
+    latest = store.latest(watch_id)
+    return (latest.id, latest.content_hash) if latest else (None, None)
+
+
+def check_watches(
+    watches: list[Watch],
+    ctx: CheckContext,
+    on_result: Callable[[WatchResult], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[WatchResult]:
+    """Check watches one after another; transient failures are tried again after
+    `run.task_retry_delay`, up to `run.task_retries` times, before they count as errors.
+    `on_result` hears each watch's final result as soon as it is final."""
+    retries, delay = ctx.config.run.task_retries, ctx.config.run.task_retry_delay
+    results: dict[str, WatchResult] = {}
+    todo = list(watches)
+    for attempt in range(retries + 1):
+        if attempt:
+            sleep(delay)
+        again = []
+        for watch in todo:
+            result = results[watch.id] = check_watch(watch, ctx)
+            if result.status == "error" and result.retryable and attempt < retries:
+                again.append(watch)
+            elif on_result is not None:
+                on_result(result)
+        if not again:
+            break
+        todo = again
+    return [results[w.id] for w in watches]
 
 
 def check_watch(watch: Watch, ctx: CheckContext, now: datetime | None = None) -> WatchResult:
@@ -166,8 +197,8 @@ def check_watch(watch: Watch, ctx: CheckContext, now: datetime | None = None) ->
 
 def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult:
     state = ctx.store.state(watch.id)
-    base_id, base_doc = _baseline(ctx.store, state, watch.id)
-    title = watch.title or (base_doc.title if base_doc else "") or watch.id
+    base_id, base_hash = _baseline(ctx.store, state, watch.id)
+    title = watch.title or state.title or watch.id
     check = _Check(
         watch,
         ctx,
@@ -175,9 +206,8 @@ def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult
         now,
         WatchResult(id=watch.id, url=watch.url, title=title, status="unchanged", snapshot=base_id),
         base_id,
-        base_doc,
     )
-    validators = Validators(state.etag, state.last_modified) if base_doc else None
+    validators = Validators(state.etag, state.last_modified) if base_hash else None
     try:
         fetched = ctx.fetcher.fetch(watch.url, validators)
     except FetchError as exc:
@@ -185,9 +215,11 @@ def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult
     if isinstance(fetched, NotModified):
         check.healthy("unchanged", fetched.validators)
         return check.result.model_copy(update={"not_modified": True})
-    if base_doc is not None and fetched.sha256 == state.last_raw_sha256:
+    if base_hash is not None and fetched.sha256 == state.last_raw_sha256:
         check.healthy("unchanged", fetched.validators)  # the same bytes: nothing to parse
         return check.result
+    if base_hash is not None:
+        check.base_doc = ctx.store.document(watch.id, base_hash)
     try:
         doc = extract(
             fetched.text,
@@ -204,7 +236,7 @@ def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult
         )
     if not watch.title and doc.title:
         check.result = check.result.model_copy(update={"title": doc.title})
-    verdict = assess(doc, base_doc, ctx.config.guard)
+    verdict = assess(doc, check.base_doc, ctx.config.guard)
     if verdict is not None:
         content_hash = doc.content_hash()
         same = verdict.may_persist and state.suspect_hash == content_hash
@@ -316,6 +348,7 @@ def _fetch_info(page: Page) -> FetchInfo:
 
 def _advance(check: _Check, record_id: str, content_hash: str, page: Page, status: str) -> None:
     check.state.last_good, check.state.last_good_hash = record_id, content_hash
+    check.state.title = check.result.title
     check.state.last_raw_sha256 = page.sha256
     check.healthy(status, page.validators)
 

@@ -82,7 +82,15 @@ class RunSettings(_Strict):
     max_workers: int = Field(8, ge=1, le=256)  # checks in flight at once (thread pool size)
     task_retries: int = Field(2, ge=0, le=10)  # Prefect retries of a transient failure
     task_retry_delay: float = Field(30.0, ge=0, le=3600)  # seconds between those retries
-    task_timeout: float | None = Field(None, gt=0)  # seconds; default from fetch settings
+    task_timeout: float | None = Field(None, gt=0)  # seconds per watch; default from fetch
+    watches_per_task: int = Field(0, ge=0, le=10_000)  # 0: one per watch up to ~4 tasks a worker
+
+    def batch_size(self, watches: int) -> int:
+        """Watches per Prefect task: one each for small configs (every watch visible in the UI),
+        about four tasks per worker for large ones, so orchestration stays a small cost."""
+        if self.watches_per_task:
+            return self.watches_per_task
+        return max(1, -(-watches // (4 * self.max_workers)))
 
     def timeout_for(self, fetch: FetchSettings) -> float:
         """Long enough for every HTTP retry of a page, short enough to free a stuck worker."""

@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State, TaskRun
 
-from rightswatch.check import CheckContext, WatchResult, check_watch
+from rightswatch.check import CheckContext, WatchResult, check_watches
 from rightswatch.config import Config, Watch
 from rightswatch.deliver import DeliveryReport, deliver_channel, local_report_base
 from rightswatch.fetch import Fetcher
@@ -27,13 +27,17 @@ from rightswatch.store import open_store
 __all__ = [
     "ARTIFACT_KEY",
     "TransientFailure",
-    "check_watch_task",
+    "batch_label",
+    "check_watches_task",
     "deliver_channel_task",
     "open_context",
+    "plan_batches",
     "PROGRESS_LISTENERS",
     "publish_artifacts",
     "report_progress",
     "select_watches",
+    "batch_results",
+    "delivery_result",
 ]
 
 ARTIFACT_KEY = "rightswatch-digest"
@@ -44,7 +48,7 @@ PROGRESS_LISTENERS: list[Callable[[WatchResult], None]] = []
 class TransientFailure(Exception):
     """Raised inside a task so Prefect retries it; carries the result for the last attempt."""
 
-    def __init__(self, result: WatchResult | DeliveryReport) -> None:
+    def __init__(self, result: DeliveryReport) -> None:
         super().__init__(result.error)
         self.result = result
 
@@ -53,20 +57,24 @@ def _transient(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
     return isinstance(state.data, TransientFailure)
 
 
-@task(
-    name="check-watch",
-    task_run_name="check {watch.id}",
-    cache_policy=NO_CACHE,
-    retry_condition_fn=_transient,
-    log_prints=False,
-)
-async def check_watch_task(watch: Watch, ctx: CheckContext) -> WatchResult:
+@task(name="check-watches", task_run_name="check {label}", cache_policy=NO_CACHE, log_prints=False)
+async def check_watches_task(
+    watches: list[Watch], ctx: CheckContext, label: str
+) -> list[WatchResult]:
     # Async around a worker thread, so Prefect's timeout really ends the task run: a sync task
     # in a thread cannot be interrupted. The abandoned thread is itself bounded by fetch timeouts.
-    result = await anyio.to_thread.run_sync(check_watch, watch, ctx, abandon_on_cancel=True)
-    if result.status == "error" and result.retryable:
-        raise TransientFailure(result)
-    return result
+    return await anyio.to_thread.run_sync(
+        check_watches, watches, ctx, report_progress, abandon_on_cancel=True
+    )
+
+
+def plan_batches(watches: list[Watch], size: int) -> list[list[Watch]]:
+    """Consecutive slices in config order; per-host limits still hold across all tasks."""
+    return [watches[i : i + size] for i in range(0, len(watches), size)]
+
+
+def batch_label(batch: list[Watch]) -> str:
+    return batch[0].id if len(batch) == 1 else f"{batch[0].id} +{len(batch) - 1}"
 
 
 @task(
@@ -100,18 +108,31 @@ def open_context(config: Config) -> CheckContext:
     return CheckContext(config=config, store=store, fetcher=Fetcher(config.fetch))
 
 
-def unwrap(outcome: object, fallback: WatchResult | DeliveryReport) -> Any:
-    """A task's final value: its result, the last transient result, or an error result."""
-    if isinstance(outcome, TransientFailure):
+def batch_results(outcome: object, batch: list[Watch]) -> list[WatchResult]:
+    """A check task's results; a task that crashed becomes an error result for each watch."""
+    if isinstance(outcome, list):
+        return outcome
+    error = f"the check task failed: {type(outcome).__name__}: {outcome}"
+    failed = [
+        WatchResult(id=w.id, url=w.url, title=w.title or w.id, status="error", error=error)
+        for w in batch
+    ]
+    for result in failed:
+        report_progress(result)
+    return failed
+
+
+def delivery_result(outcome: object, name: str) -> DeliveryReport:
+    """A delivery task's report: its own, its last transient failure's, or a crash's."""
+    if isinstance(outcome, DeliveryReport):
+        return outcome
+    if isinstance(outcome, TransientFailure) and isinstance(outcome.result, DeliveryReport):
         return outcome.result
-    if isinstance(outcome, BaseException):
-        return fallback.model_copy(
-            update={
-                "status": "error" if isinstance(fallback, WatchResult) else "failed",
-                "error": f"{type(outcome).__name__}: {outcome}",
-            }
-        )
-    return outcome
+    return DeliveryReport(
+        channel=name,
+        status="failed",
+        error=f"the delivery task failed: {type(outcome).__name__}: {outcome}",
+    )
 
 
 def report_progress(result: WatchResult) -> None:

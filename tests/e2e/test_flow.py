@@ -119,7 +119,7 @@ def test_baseline_then_changed_and_unchanged_pages(
     assert len(store.history("kz")) == 2 and len(store.history("kz-ru")) == 1
 
 
-def test_transient_fetch_error_is_retried_by_prefect(
+def test_transient_fetch_error_is_retried_within_the_run(
     prefect_api: str, loopback: Loopback, tmp_path: Path
 ) -> None:
     def flaky(req: Request) -> Reply:
@@ -131,7 +131,7 @@ def test_transient_fetch_error_is_retried_by_prefect(
     cfg = write_config(tmp_path / "rw.yaml", tmp_path / "snapshots", [("kz", url, "auto")])
     report = monitor(config_path=str(cfg), notify=False)
     assert statuses(report) == {"kz": "baseline"}
-    assert len(loopback.requests_to("/flaky")) == 2  # fetch retries are 0: Prefect retried
+    assert len(loopback.requests_to("/flaky")) == 2  # fetch retries are 0: the check retried
 
 
 def test_client_errors_are_not_retried(

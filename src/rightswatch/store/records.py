@@ -48,6 +48,7 @@ class WatchState(BaseModel):
     last_status: str | None = None
     last_good: str | None = None  # SnapshotRecord.id of the baseline
     last_good_hash: str | None = None
+    title: str | None = None  # the baseline's title, so unchanged checks need no document
     etag: str | None = None
     last_modified: str | None = None
     last_raw_sha256: str | None = None

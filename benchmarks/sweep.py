@@ -1,0 +1,344 @@
+"""Sweep benchmark: rightswatch against urlwatch on the same report-like pages.
+
+Starts ../shared/bench/report_server.py on 127.0.0.1 and, for each tool, runs a cold sweep, a
+warm sweep after a fraction of the pages was edited, and an unchanged sweep (ETags → 304s),
+at equal per-host concurrency. rightswatch runs twice: against a running Prefect server
+(`prefect server start`) and in Prefect's temporary-server mode (no PREFECT_API_URL).
+
+    python benchmarks/sweep.py --pages 500 --latency-ms 100 --changed-frac 0.05
+    python benchmarks/sweep.py --quick          # a small run that a test keeps working
+
+Each sweep is one process tree; wall time, CPU time (user + system of the tree, and of the
+Prefect server process where one runs) and peak RSS come from os.wait4 and /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER = ROOT.parent / "shared" / "bench" / "report_server.py"
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(url: str, timeout: float = 10) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+        return bytes(response.read())
+
+
+def wait_for(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            get(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up within {seconds:g} s")
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a live process and its reaped children, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / ticks
+
+
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
+    rss_mb: float
+    note: str = ""
+
+
+@dataclass
+class Row:
+    scenario: str
+    tool: str
+    sample: Sample
+
+
+@dataclass
+class Bench:
+    pages: int
+    latency_ms: int
+    changed_frac: float
+    concurrency: int
+    base: str
+    work: Path
+    rows: list[Row] = field(default_factory=list)
+    server_pid: int | None = None
+
+    def control(self, path: str) -> bytes:
+        return get(self.base + path)
+
+    def measure(self, argv: list[str], env: dict[str, str], cwd: Path) -> tuple[Sample, str]:
+        server_cpu = proc_cpu(self.server_pid) if self.server_pid else 0.0
+        started = time.monotonic()
+        with open(cwd / "stdout.txt", "w") as out, open(cwd / "stderr.txt", "w") as err:
+            proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - started
+        cpu = usage.ru_utime + usage.ru_stime
+        if self.server_pid:
+            cpu += proc_cpu(self.server_pid) - server_cpu
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):
+            raise SystemExit(
+                f"{argv[0]} failed ({code}): {(cwd / 'stderr.txt').read_text()[-2000:]}"
+            )
+        return Sample(wall, cpu, usage.ru_maxrss / 1024), (cwd / "stdout.txt").read_text()
+
+    # rightswatch -------------------------------------------------------------------------
+    def rightswatch(self, mode: str, api_url: str | None) -> None:
+        work = self.work / f"rightswatch-{mode}"
+        work.mkdir()
+        watches = "".join(
+            f"  - {{id: p{i}, url: '{self.base}/report/{i}'}}\n" for i in range(self.pages)
+        )
+        (work / "rw.yaml").write_text(
+            f"snapshots: {work / 'snapshots'}\n"
+            f"fetch: {{per_host_concurrency: {self.concurrency}, per_host_delay: 0, retries: 1, "
+            "timeout: 60}\n"
+            f"run: {{max_workers: {self.concurrency}, task_retries: 0}}\n"
+            "defaults: {channels: [], profile: generic}\n"
+            f"watches:\n{watches}"
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env.update(
+            PREFECT_HOME=str(self.work / f"prefect-home-{mode}"),
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        )
+        if api_url:
+            env["PREFECT_API_URL"] = api_url
+        argv = [str(BIN / "rightswatch"), "check", "--json", "--config", str(work / "rw.yaml")]
+        self.sweeps(f"rightswatch ({mode})", argv, env, work, self._rightswatch_note)
+
+    @staticmethod
+    def _rightswatch_note(stdout: str) -> str:
+        counts = json.loads(stdout)["counts"]
+        return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+
+    # urlwatch ----------------------------------------------------------------------------
+    def urlwatch(self) -> None:
+        work = self.work / "urlwatch"
+        work.mkdir()
+        jobs = "---\n".join(f"url: {self.base}/report/{i}\n" for i in range(self.pages))
+        (work / "urls.yaml").write_text(jobs)
+        (work / "hooks.py").write_text("")
+        (work / "urlwatch.yaml").write_text(
+            "display: {new: true, error: true, unchanged: false}\n"
+            "report:\n  text: {details: true, footer: false, line_length: 75}\n"
+            "  stdout: {enabled: true, color: false}\n"
+        )
+        argv = [
+            str(BIN / "urlwatch"),
+            "--urls",
+            str(work / "urls.yaml"),
+            "--config",
+            str(work / "urlwatch.yaml"),
+            "--hooks",
+            str(work / "hooks.py"),
+            "--cache",
+            str(work / "cache.db"),
+        ]
+        self.sweeps("urlwatch", argv, dict(os.environ), work, self._urlwatch_note)
+
+    @staticmethod
+    def _urlwatch_note(stdout: str) -> str:
+        """urlwatch's summary lines look like `03. CHANGED: http://…`."""
+        counts = {
+            kind: len(re.findall(rf"^\d+\. {kind}: ", stdout, re.M))
+            for kind in ("NEW", "CHANGED", "ERROR")
+        }
+        return f"{counts['NEW']} new, {counts['CHANGED']} changed, {counts['ERROR']} errors"
+
+    def sweeps(
+        self,
+        tool: str,
+        argv: list[str],
+        env: dict[str, str],
+        work: Path,
+        note: Callable[[str], str],
+    ) -> None:
+        self.control(f"/__latency?ms={self.latency_ms}")
+        for scenario in ("cold", "warm", "unchanged"):
+            if scenario == "warm":
+                self.control(f"/__bump?frac={self.changed_frac}&seed={len(self.rows) + 1}")
+            sample, stdout = self.measure(argv, env, work)
+            sample.note = note(stdout)
+            self.rows.append(Row(scenario, tool, sample))
+            print(
+                f"  {tool:28} {scenario:9} {sample.wall:7.2f} s wall {sample.cpu:7.2f} s CPU "
+                f"{sample.rss_mb:6.0f} MB  {sample.note}",
+                flush=True,
+            )
+
+
+def start(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def table(bench: Bench) -> str:
+    bound = bench.pages * bench.latency_ms / 1000 / bench.concurrency
+    lines = [
+        f"N={bench.pages} pages, latency {bench.latency_ms} ms, {bench.changed_frac:.0%} edited "
+        f"for the warm sweep, {bench.concurrency} requests in flight; network bound "
+        f"N×L/C = {bound:.2f} s",
+        "",
+        "| sweep | tool | wall s | CPU s | peak RSS MB | wall ÷ urlwatch | CPU ÷ urlwatch "
+        "| RSS ÷ urlwatch | result |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    base = {r.scenario: r.sample for r in bench.rows if r.tool == "urlwatch"}
+    for row in bench.rows:
+        ref = base.get(row.scenario)
+        s = row.sample
+        ratios = (
+            ["—"] * 3
+            if ref is None or row.tool == "urlwatch"
+            else [
+                f"{s.wall / ref.wall:.2f}",
+                f"{s.cpu / ref.cpu:.2f}",
+                f"{s.rss_mb / ref.rss_mb:.2f}",
+            ]
+        )
+        lines.append(
+            f"| {row.scenario} | {row.tool} | {s.wall:.2f} | {s.cpu:.2f} | {s.rss_mb:.0f} | "
+            + " | ".join(ratios)
+            + f" | {s.note} |"
+        )
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    mem = next(
+        (
+            line.split()[1]
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "?",
+    )
+    versions = {}
+    for name in ("rightswatch", "prefect", "urlwatch", "lxml", "beautifulsoup4", "requests"):
+        try:
+            from importlib.metadata import version
+
+            versions[name] = version(name)
+        except Exception:  # noqa: BLE001 - a missing package is just "not installed"
+            versions[name] = "not installed"
+    return (
+        f"{platform.platform()}, {os.cpu_count()} cores, {int(mem) // 1024} MB RAM, "
+        f"Python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in versions.items())
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pages", type=int, default=500)
+    parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--changed-frac", type=float, default=0.05)
+    parser.add_argument("--concurrency", type=int, default=10, help="urlwatch's fixed worker count")
+    parser.add_argument("--modes", default="server,temporary", help="rightswatch modes to run")
+    parser.add_argument("--quick", action="store_true", help="20 pages, no latency, temporary mode")
+    parser.add_argument("--write", action="store_true", help=f"append the table to {RESULTS.name}")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.pages, args.latency_ms, args.modes = 20, 0, "temporary"
+    if not SERVER.is_file():
+        raise SystemExit(f"{SERVER} is missing: the benchmark needs ../shared beside the checkout")
+    if shutil.which("urlwatch", path=str(BIN)) is None:
+        raise SystemExit("urlwatch is not installed: pip install -e '.[bench]'")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="rw-bench-") as tmp:
+        server = start(
+            [sys.executable, str(SERVER), "--port", str(port), "--pages", str(args.pages)]
+        )
+        prefect: subprocess.Popen[bytes] | None = None
+        try:
+            bench = Bench(
+                args.pages,
+                args.latency_ms,
+                args.changed_frac,
+                args.concurrency,
+                f"http://127.0.0.1:{port}",
+                Path(tmp),
+            )
+            wait_for(bench.base + "/__stats", 30)
+            print(f"report server: {args.pages} pages on {bench.base}", flush=True)
+            bench.urlwatch()
+            for mode in args.modes.split(","):
+                api_url = None
+                if mode == "server":
+                    api_port = free_port()
+                    env = {
+                        **os.environ,
+                        "PREFECT_HOME": str(Path(tmp) / "prefect-server-home"),
+                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                    }
+                    prefect = start(
+                        [
+                            str(BIN / "prefect"),
+                            "server",
+                            "start",
+                            "--host",
+                            "127.0.0.1",
+                            "--port",
+                            str(api_port),
+                        ],
+                        env,
+                    )
+                    api_url = f"http://127.0.0.1:{api_port}/api"
+                    wait_for(api_url + "/health", 90)
+                    bench.server_pid = prefect.pid
+                bench.rightswatch(mode, api_url)
+                if prefect is not None:
+                    prefect.terminate()
+                    prefect.wait(timeout=30)
+                    prefect, bench.server_pid = None, None
+        finally:
+            for proc in (server, prefect):
+                if proc is not None and proc.poll() is None:
+                    proc.terminate()
+                    proc.wait(timeout=30)
+    result = table(bench)
+    print()
+    print(result)
+    if args.write:
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        with RESULTS.open("a", encoding="utf-8") as handle:
+            handle.write(f"\n## {stamp}\n\nMachine: {machine()}\n\n{result}\n")
+        print(f"\nappended to {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

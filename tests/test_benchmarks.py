@@ -1,0 +1,44 @@
+"""The benchmarks keep working (no timing is asserted: numbers belong in RESULTS.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_engine_benchmark_runs_and_prints_its_table() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "engine.py"), "--iterations", "5"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "| parse + extract |" in proc.stdout and "| total |" in proc.stdout
+
+
+@pytest.mark.slow
+def test_sweep_quick_mode_runs_both_tools_and_prints_ratios() -> None:
+    assert Path(sys.executable).with_name("urlwatch").exists(), "make test installs .[dev,bench]"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "sweep.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
+    rows = [line for line in lines if "rightswatch (temporary)" in line]
+    assert len(rows) == 3 and all(line.count("|") == 10 for line in rows)
+    assert (
+        "20 baseline" in rows[0]
+        and "1 changed, 19 unchanged" in rows[1]
+        and "20 unchanged" in rows[2]
+    )
+    assert any("| cold | urlwatch |" in line and "20 new" in line for line in lines)
