@@ -32,6 +32,8 @@ from rightswatch.render.report import ReportSide
 from rightswatch.store import SnapshotRecord, SnapshotStore, StoreError
 
 WatchArg = Annotated[str, typer.Argument(help="Watch id from the config")]
+FromRef = Annotated[str, typer.Option("--from", help="REF of the older snapshot")]
+ToRef = Annotated[str, typer.Option("--to", help="REF of the newer snapshot")]
 
 
 class Format(StrEnum):
@@ -40,10 +42,14 @@ class Format(StrEnum):
     json = "json"
 
 
-def _known(config: Config, store: SnapshotStore, watch_id: str) -> None:
+def _open(config_file: Path | None, watch_id: str) -> tuple[Config, SnapshotStore]:
+    """The config and store, for a watch that is configured or has snapshots."""
+    config = load_or_exit(config_file)
+    store = store_for(config)
     if watch_id not in {w.id for w in config.watches} | set(store.watch_ids()):
         known = ", ".join(w.id for w in config.watches) or "none"
         fail(f"no watch with id {watch_id!r}; configured watches: {known}", EXIT_USAGE)
+    return config, store
 
 
 def compare(config: Config, watch_id: str, old: Document, new: Document) -> DocumentDiff:
@@ -71,9 +77,7 @@ def _when(record: SnapshotRecord) -> str:
 @app.command()
 def history(watch_id: WatchArg, config: ConfigOption = None) -> None:
     """List a watch's snapshots with what changed since the one before."""
-    cfg = load_or_exit(config)
-    store = store_for(cfg)
-    _known(cfg, store, watch_id)
+    cfg, store = _open(config, watch_id)
     records = store.history(watch_id)
     if not records:
         err.print(f"no snapshots of {watch_id} yet; run `rightswatch check --watch {watch_id}`")
@@ -115,9 +119,7 @@ def show(
     config: ConfigOption = None,
 ) -> None:
     """Print a stored snapshot."""
-    cfg = load_or_exit(config)
-    store = store_for(cfg)
-    _known(cfg, store, watch_id)
+    cfg, store = _open(config, watch_id)
     record, doc = _load(store, watch_id, at)
     if as_json:
         sys.stdout.write(doc.model_dump_json(indent=2) + "\n")
@@ -131,8 +133,8 @@ def show(
 @app.command()
 def diff(
     watch_id: WatchArg,
-    from_ref: Annotated[str, typer.Option("--from", help="REF of the older snapshot")] = "latest~1",
-    to_ref: Annotated[str, typer.Option("--to", help="REF of the newer snapshot")] = "latest",
+    from_ref: FromRef = "latest~1",
+    to_ref: ToRef = "latest",
     fmt: Annotated[Format, typer.Option("--format", help="text, markdown or json")] = Format.text,
     include_minor: Annotated[
         bool, typer.Option("--minor", help="Include typography-only edits")
@@ -140,9 +142,7 @@ def diff(
     config: ConfigOption = None,
 ) -> None:
     """Compare two snapshots section by section (default: previous → latest)."""
-    cfg = load_or_exit(config)
-    store = store_for(cfg)
-    _known(cfg, store, watch_id)
+    cfg, store = _open(config, watch_id)
     old_rec, old = _load(store, watch_id, from_ref)
     new_rec, new = _load(store, watch_id, to_ref)
     result = compare(cfg, watch_id, old, new)
@@ -182,15 +182,13 @@ def diff(
 @app.command()
 def report(
     watch_id: WatchArg,
-    from_ref: Annotated[str, typer.Option("--from", help="REF of the older snapshot")] = "latest~1",
-    to_ref: Annotated[str, typer.Option("--to", help="REF of the newer snapshot")] = "latest",
+    from_ref: FromRef = "latest~1",
+    to_ref: ToRef = "latest",
     open_report: Annotated[bool, typer.Option("--open", help="Open it in the browser")] = False,
     config: ConfigOption = None,
 ) -> None:
     """Write the HTML report comparing two snapshots (default: previous → latest)."""
-    cfg = load_or_exit(config)
-    store = store_for(cfg)
-    _known(cfg, store, watch_id)
+    cfg, store = _open(config, watch_id)
     old_rec, old = _load(store, watch_id, from_ref)
     new_rec, new = _load(store, watch_id, to_ref)
     history = [r.id for r in store.history(watch_id)]
