@@ -223,3 +223,19 @@ def test_writer_killed_between_temp_write_and_rename_leaves_a_loadable_store(
     assert len(hashes) == 2 and len(set(hashes)) == 2
     assert store.state("kz").last_good_hash == hashes[1]
     assert os.listdir(tmp_path / "kz" / "docs") and isinstance(store, SnapshotStore)
+
+
+def test_stale_temp_files_of_killed_writers_are_swept_under_the_lock(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    raw, base = page("base")
+    store.record("kz", base, info(raw, T0), raw)
+    stale = tmp_path / "kz" / "docs" / ".abc.json.gz.x1.tmp"
+    fresh = tmp_path / "kz" / "snapshots" / ".def.json.x2.tmp"
+    for leftover in (stale, fresh):
+        leftover.write_bytes(b"partial")
+    os.utime(stale, (1_000_000_000, 1_000_000_000))  # long ago
+    with store.lock("kz"):
+        pass
+    assert not stale.exists()
+    assert fresh.exists()  # could still belong to a live writer
+    assert store.history("kz") and store.document("kz", store.history("kz")[0].content_hash)

@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+STALE_TEMP_SECONDS = 600.0
 M = TypeVar("M", bound=BaseModel)
 _LATEST = re.compile(r"latest(?:~(\d+))?")
 _TIME_PREFIX = re.compile(r"\d{4}(?:-|$)")
@@ -71,6 +72,9 @@ class SnapshotStore:
     @contextmanager
     def lock(self, watch_id: str, timeout: float = 600.0) -> Iterator[None]:
         with self.blobs.lock(f"{self._check(watch_id)}/.lock", timeout):
+            # A writer killed between its temp write and its rename leaves a hidden temp
+            # file that nothing reads; clear old ones while nobody else writes this watch.
+            self.blobs.sweep_temp(watch_id, older_than=STALE_TEMP_SECONDS)
             yield
 
     def state(self, watch_id: str) -> WatchState:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -35,6 +36,9 @@ class Blobs(Protocol):
         """Names (not paths) directly under `prefix`, sorted."""
 
     def lock(self, name: str, timeout: float) -> AbstractContextManager[None]: ...
+
+    def sweep_temp(self, prefix: str, older_than: float) -> int:
+        """Remove temp files a killed writer left under `prefix`; returns how many."""
 
     def describe(self, path: str) -> str:
         """Where `path` lives, for messages."""
@@ -89,6 +93,18 @@ class LocalBlobs:
             Path(tmp).unlink(missing_ok=True)
             raise
         _fsync_dir(target.parent)
+
+    def sweep_temp(self, prefix: str, older_than: float) -> int:
+        removed = 0
+        cutoff = time.time() - older_than
+        for leftover in self._path(prefix).rglob(".*.tmp"):
+            try:
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # its writer finished or another sweep got there first
+        return removed
 
     @contextmanager
     def lock(self, name: str, timeout: float) -> Iterator[None]:
