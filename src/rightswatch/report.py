@@ -14,7 +14,14 @@ from rightswatch.digest import Digest, build_digest
 from rightswatch.render import change_dict, digest_markdown
 from rightswatch.render.escape import md_escape
 
-__all__ = ["RunReport"]
+__all__ = ["RunReport", "exit_code"]
+
+FAILED = ("error", "suspect")
+
+
+def exit_code(report: dict[str, Any]) -> int:
+    """0 when every watch was checked (changed or not); 1 when any errored or was suspect."""
+    return 1 if any(w["status"] in FAILED for w in report["watches"]) else 0
 
 
 class RunReport(BaseModel):
@@ -22,11 +29,6 @@ class RunReport(BaseModel):
     finished_at: datetime
     watches: list[WatchResult]
     deliveries: list[DeliveryReport] = []
-
-    @property
-    def exit_code(self) -> int:
-        """0 when every watch was checked (changed or not); 1 when any errored or was suspect."""
-        return 1 if any(w.status in ("error", "suspect") for w in self.watches) else 0
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}

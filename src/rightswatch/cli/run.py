@@ -19,7 +19,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from rightswatch.cli.common import (
-    EXIT_FAILED,
     EXIT_USAGE,
     ConfigOption,
     app,
@@ -29,6 +28,7 @@ from rightswatch.cli.common import (
     out,
 )
 from rightswatch.config import Config, config_path
+from rightswatch.report import exit_code
 
 FLOW_ENTRYPOINT = "flows/monitor.py:monitor"
 STATUS_STYLE = {
@@ -134,10 +134,6 @@ def run_monitor(
         except Exception as exc:  # the flow itself failed, not a watch
             fail(f"the run failed: {type(exc).__name__}: {exc}")
     return result
-
-
-def exit_code(report: dict[str, Any]) -> int:
-    return EXIT_FAILED if any(w["status"] in ("error", "suspect") for w in report["watches"]) else 0
 
 
 def _ids(cfg: Config, wanted: list[str] | None) -> list[str] | None:
