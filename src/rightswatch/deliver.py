@@ -99,5 +99,6 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport
             idempotency_key=key,
         )
     outbox.commit(events, name, key)
-    outbox.repair(name)  # writes every event's marker, then drops the commit record
+    outbox.mark_sent(events, name, key)
+    outbox.finish(name, key)
     return DeliveryReport(channel=name, status="sent", events=len(events), idempotency_key=key)

@@ -108,9 +108,14 @@ class Outbox:
                 pairs = [(str(w), str(i)) for w, i in record["events"]]
             except (ValueError, KeyError, TypeError):
                 continue
-            events = [e for w, i in pairs for e in self.events(w) if e.id == i]
+            loaded = {w: {e.id: e for e in self.events(w)} for w in {w for w, _ in pairs}}
+            events = [loaded[w][i] for w, i in pairs if i in loaded[w]]
             self.mark_sent(events, channel, str(record["key"]))
-            self.blobs.delete(f"{folder}/{name}")
+            self.finish(channel, str(record["key"]))
+
+    def finish(self, channel: str, key: str) -> None:
+        """Drop a delivery's commit record once every event's marker is written."""
+        self.blobs.delete(f".channels/{channel}/deliveries/{key}.json")
 
     def mark_sent(
         self,
