@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PIP_QUIET := --quiet --disable-pip-version-check --no-warn-script-location
 
-.PHONY: install run demo test lint pytest browser fixtures clean
+.PHONY: install run demo test lint pytest system-packages fixtures clean
 
 install: $(STAMP)
 
@@ -29,17 +29,21 @@ demo: install
 	$(BIN)/rightswatch demo
 
 lint: install
-	$(BIN)/ruff check src tests flows benchmarks
+	$(BIN)/ruff check src tests flows benchmarks deploy
 	$(BIN)/mypy
 
-# The report tests drive Debian's Chromium (headless) through Playwright.
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Debian packages the tests drive: Chromium (report tests, through Playwright) and PostgreSQL
+# (the production test's Prefect server). Installed once, as root, if missing.
+DEBIAN_PACKAGES := $(if $(shell command -v chromium),,chromium) \
+                   $(if $(shell command -v pg_createcluster),,postgresql)
+system-packages:
+	@if [ -n "$(strip $(DEBIAN_PACKAGES))" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; }
+	    echo "installing Debian packages: $(strip $(DEBIAN_PACKAGES))"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
+	  else echo "missing Debian packages: run 'sudo apt-get install $(strip $(DEBIAN_PACKAGES))'" >&2; exit 1; fi; fi
 
-pytest: install browser
+pytest: install system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint pytest

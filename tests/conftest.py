@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.loopback import Loopback, serving
+from tests.peers import S3, s3_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -19,3 +20,9 @@ def loopback() -> Iterator[Loopback]:
 @pytest.fixture
 def hrw_html() -> str:
     return (FIXTURES / "hrw_kazakhstan_2021.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3]:
+    with s3_server() as server:
+        yield server

@@ -50,13 +50,13 @@ class Request:
 class Loopback:
     """Routes are exact paths; each answers a Reply or a function of the request."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Reply | Route] = {}
         self.seen: list[Seen] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer((host, 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -157,8 +157,9 @@ class Loopback:
 
 
 @contextmanager
-def serving() -> Iterator[Loopback]:
-    server = Loopback().start()
+def serving(host: str = "127.0.0.1") -> Iterator[Loopback]:
+    """A server on `host`, any loopback address: 127.0.0.2 is another site to the fetcher."""
+    server = Loopback(host).start()
     try:
         yield server
     finally:

@@ -134,3 +134,77 @@ def block_kit_problems(payload: dict[str, Any]) -> list[str]:
         if kind == "context" and len(block["elements"]) > 10:
             problems.append("context > 10 elements")
     return problems
+
+
+@dataclass
+class S3:
+    """A moto S3 server on loopback; `env` is what a client process needs to reach it."""
+
+    endpoint: str
+    env: dict[str, str]
+
+    def bucket(self, name: str) -> str:
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=self.endpoint, **_s3_credentials())
+        client.create_bucket(Bucket=name)
+        return f"s3://{name}"
+
+    def get(self, bucket: str, key: str) -> bytes:
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=self.endpoint, **_s3_credentials())
+        return bytes(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+    def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=self.endpoint, **_s3_credentials())
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+
+def _s3_credentials() -> dict[str, str]:
+    return {
+        "aws_access_key_id": "rightswatch-test",
+        "aws_secret_access_key": "rightswatch-test-secret",
+        "region_name": "us-east-1",
+    }
+
+
+S3_ENV = {
+    "AWS_ACCESS_KEY_ID": "rightswatch-test",
+    "AWS_SECRET_ACCESS_KEY": "rightswatch-test-secret",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@contextmanager
+def s3_server() -> Iterator[S3]:
+    """moto's standalone server, so several processes (workers, the CLI) share one bucket."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    moto = Path(sys.executable).with_name("moto_server")
+    proc = subprocess.Popen(
+        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):  # bounded: 30 s
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"moto_server did not start on {endpoint}")
+        yield S3(endpoint=endpoint, env={**S3_ENV, "AWS_ENDPOINT_URL": endpoint})
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

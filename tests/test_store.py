@@ -129,11 +129,6 @@ def test_watch_ids_cannot_escape_the_store(tmp_path: Path) -> None:
             store.state(bad)
 
 
-def test_remote_store_urls_are_a_clear_error() -> None:
-    with pytest.raises(StoreError, match="remote stores are not supported yet"):
-        open_store("s3://bucket/prefix")
-
-
 def test_lock_excludes_a_second_process(tmp_path: Path) -> None:
     store = open_store(tmp_path)
     script = textwrap.dedent(f"""

@@ -84,6 +84,15 @@ class RunSettings(_Strict):
     task_retry_delay: float = Field(30.0, ge=0, le=3600)  # seconds between those retries
     task_timeout: float | None = Field(None, gt=0)  # seconds per watch; default from fetch
     watches_per_task: int = Field(0, ge=0, le=10_000)  # 0: one per watch up to ~4 tasks a worker
+    # Flow runs one sweep is split into; shards after the first run as `shard_deployment`
+    # on other workers (README "Production").
+    shards: int = Field(1, ge=1, le=256)
+    shard_deployment: str = "rightswatch-shard/shard"
+    shard_timeout: float = Field(6 * 3600, gt=0)  # seconds the parent waits for its shards
+    # Where watch locks and per-host limits live: this process (local), or Prefect global
+    # concurrency limits shared by every worker (prefect). auto: prefect when the snapshots
+    # are remote or the sweep is sharded.
+    coordination: Literal["auto", "local", "prefect"] = "auto"
 
     def batch_size(self, watches: int) -> int:
         """Watches per Prefect task: one each for small configs (every watch visible in the UI),
@@ -241,6 +250,9 @@ ChannelConfig = Annotated[
 
 class Config(_Strict):
     snapshots: str = "snapshots"
+    # fsspec options for a remote `snapshots:` URL, e.g. {endpoint_url: ...}; credentials
+    # belong in the environment (AWS_ACCESS_KEY_ID...), not here.
+    snapshot_options: dict[str, Any] = Field(default_factory=dict)
     keep_raw: bool = True  # keep each distinct raw page, gzip-compressed, as evidence
     report_base_url: str | None = None  # where snapshots/ is published; digests link reports
     fetch: FetchSettings = Field(default_factory=FetchSettings)
@@ -273,12 +285,24 @@ class Config(_Strict):
         self.channels.setdefault("console", ConsoleChannel(type="console"))
         return self
 
+    def coordinated(self) -> bool:
+        """Whether locks and per-host limits must hold across workers (Prefect's limits)."""
+        if self.run.coordination != "auto":
+            return self.run.coordination == "prefect"
+        return self.run.shards > 1 or is_remote(self.snapshots)
+
     def watch(self, watch_id: str) -> Watch:
         for watch in self.watches:
             if watch.id == watch_id:
                 return watch
         known = ", ".join(w.id for w in self.watches) or "none"
         raise KeyError(f"no watch with id {watch_id!r}; configured watches: {known}")
+
+
+def is_remote(location: str | Path) -> bool:
+    """A `snapshots:` value naming an fsspec URL rather than a local directory."""
+    text = str(location)
+    return "://" in text and not text.startswith("file://")
 
 
 def config_path(explicit: str | Path | None = None) -> Path:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from rightswatch.config import Config
+from rightswatch.config import Config, is_remote
 from rightswatch.digest import build_digest
 from rightswatch.notify import DeliveryError, channel_for
 from rightswatch.outbox import Outbox, idempotency_key
@@ -32,7 +32,7 @@ class DeliveryReport(BaseModel):
 
 
 def local_report_base(config: Config) -> str | None:
-    if "://" in config.snapshots and not config.snapshots.startswith("file://"):
+    if is_remote(config.snapshots):
         return None
     return Path(config.snapshots.removeprefix("file://")).resolve().as_uri()
 

@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
@@ -156,7 +156,12 @@ def decode_html(body: bytes, header_charset: str | None = None) -> tuple[str, st
 
 
 class HostLimiter:
-    """At most `concurrency` requests in flight per host and `delay` s between their starts."""
+    """At most `concurrency` requests in flight per host and `delay` s between their starts.
+
+    With `shared`, the limits live elsewhere too (Prefect global concurrency limits, so they
+    hold across workers): the local semaphore still caps this process, and `shared` enforces
+    both the global concurrency and the delay.
+    """
 
     def __init__(
         self,
@@ -164,11 +169,13 @@ class HostLimiter:
         delay: float,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        shared: Callable[[str], AbstractContextManager[None]] | None = None,
     ) -> None:
         self.concurrency = concurrency
         self.delay = delay
         self._clock = clock
         self._sleep = sleep
+        self._shared = shared
         self._lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._next_start: dict[str, float] = {}
@@ -179,6 +186,10 @@ class HostLimiter:
             sem = self._slots.setdefault(host, threading.BoundedSemaphore(self.concurrency))
         sem.acquire()
         try:
+            if self._shared is not None:
+                with self._shared(host):
+                    yield
+                return
             with self._lock:
                 now = self._clock()
                 start = max(now, self._next_start.get(host, now))
@@ -201,6 +212,8 @@ class _CappedRetry(Retry):
 @dataclass
 class Fetcher:
     settings: FetchSettings
+    # Per-host limits shared with other workers (rightswatch.coordinate), if any.
+    shared_slot: Callable[[str], AbstractContextManager[None]] | None = None
     session: requests.Session = field(init=False)
     limiter: HostLimiter = field(init=False)
     _robots: dict[str, robotparser.RobotFileParser | FetchError | None] = field(
@@ -210,7 +223,9 @@ class Fetcher:
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.limiter = HostLimiter(s.per_host_concurrency, s.per_host_delay)
+        self.limiter = HostLimiter(
+            s.per_host_concurrency, s.per_host_delay, shared=self.shared_slot
+        )
         retry = _CappedRetry(
             total=s.retries,
             connect=s.retries,

@@ -6,23 +6,27 @@ timeouts and concurrency; the decisions stay in check, deliver and report.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID, uuid4
 
 import anyio.to_thread
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import State, TaskRun
+from prefect.client.schemas.objects import FlowRun, State, TaskRun
 
 from rightswatch.check import CheckContext, WatchResult, check_watches
 from rightswatch.config import Config, Watch
+from rightswatch.coordinate import PrefectLimits, fetcher_for, store_for
 from rightswatch.deliver import DeliveryReport, deliver_channel, local_report_base
-from rightswatch.fetch import Fetcher
 from rightswatch.outbox import Outbox
 from rightswatch.report import RunReport
-from rightswatch.store import open_store
+from rightswatch.shard import load_shard_results, missing_results
+from rightswatch.store import SnapshotStore
 
 __all__ = [
     "ARTIFACT_KEY",
@@ -37,10 +41,14 @@ __all__ = [
     "report_progress",
     "select_watches",
     "batch_results",
+    "collect_shards",
     "delivery_result",
+    "ShardRun",
+    "start_shards",
 ]
 
 ARTIFACT_KEY = "rightswatch-digest"
+SHARD_POLL_SECONDS = 2.0
 # Called with each watch's final result as it completes; the CLI's progress bar listens here.
 PROGRESS_LISTENERS: list[Callable[[WatchResult], None]] = []
 
@@ -104,19 +112,17 @@ def select_watches(config: Config, ids: list[str] | None) -> list[Watch]:
 
 
 def open_context(config: Config) -> CheckContext:
-    store = open_store(config.snapshots, keep_raw=config.keep_raw)
-    return CheckContext(config=config, store=store, fetcher=Fetcher(config.fetch))
+    limits = PrefectLimits(config) if config.coordinated() else None
+    return CheckContext(
+        config=config, store=store_for(config, limits), fetcher=fetcher_for(config, limits)
+    )
 
 
 def batch_results(outcome: object, batch: list[Watch]) -> list[WatchResult]:
     """A check task's results; a task that crashed becomes an error result for each watch."""
     if isinstance(outcome, list):
         return outcome
-    error = f"the check task failed: {type(outcome).__name__}: {outcome}"
-    failed = [
-        WatchResult(id=w.id, url=w.url, title=w.title or w.id, status="error", error=error)
-        for w in batch
-    ]
+    failed = missing_results(batch, f"the check task failed: {type(outcome).__name__}: {outcome}")
     for result in failed:
         report_progress(result)
     return failed
@@ -155,6 +161,101 @@ def publish_artifacts(report: RunReport, config: Config) -> None:
         ],
         description="Every watch's status in this run",
     )
+
+
+@dataclass
+class ShardRun:
+    """A shard started as a flow run of the shard deployment, possibly on another worker."""
+
+    index: int
+    flow_run_id: UUID
+    name: str
+    watches: list[Watch]
+
+
+def start_shards(
+    config_path: str, config: Config, shards: list[list[Watch]]
+) -> tuple[list[ShardRun], list[Watch]]:
+    """Start a flow run per shard; watches of any shard that cannot be started come back to be
+    checked here, so a missing deployment slows the run down but loses nothing."""
+    from prefect.deployments import run_deployment
+    from prefect.runtime import flow_run
+
+    run_key = str(flow_run.id or uuid4())
+    started: list[ShardRun] = []
+    inline: list[Watch] = []
+    for index, watches in enumerate(shards, start=1):
+        try:
+            child = run_deployment(
+                name=config.run.shard_deployment,
+                parameters={
+                    "config_path": config_path,
+                    "watches": [w.id for w in watches],
+                    "run_key": run_key,
+                    "shard": index,
+                },
+                timeout=0,
+                idempotency_key=f"{run_key}-shard-{index}",  # a retried parent reuses its shards
+                as_subflow=True,
+            )
+        except Exception as exc:  # a missing deployment, an unreachable API...
+            get_run_logger().warning(
+                "could not start shard %d as %r (%s: %s); checking its %d watches here. "
+                "Deploy it with `prefect deploy --all` or set run.shards: 1",
+                index,
+                config.run.shard_deployment,
+                type(exc).__name__,
+                exc,
+                len(watches),
+            )
+            inline += watches
+            continue
+        assert isinstance(child, FlowRun)  # called from sync code, run_deployment is sync
+        started.append(ShardRun(index, child.id, child.name, watches))
+    return started, inline
+
+
+def collect_shards(
+    store: SnapshotStore, children: list[ShardRun], timeout: float
+) -> list[WatchResult]:
+    """Wait (bounded) for every shard, then read the results each wrote to the store. A shard
+    that ended without results, or never ended, turns into an error result per watch."""
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+    from prefect.states import Cancelling
+
+    run_key = str(flow_run.id)
+    deadline = time.monotonic() + timeout
+    ended: dict[UUID, str] = {}
+    with get_client(sync_client=True) as client:
+        while len(ended) < len(children) and time.monotonic() < deadline:
+            for child in children:
+                if child.flow_run_id in ended:
+                    continue
+                state = client.read_flow_run(child.flow_run_id).state
+                if state is not None and state.is_final():
+                    ended[child.flow_run_id] = state.name or state.type.value
+            if len(ended) < len(children):
+                time.sleep(SHARD_POLL_SECONDS)
+        for child in children:
+            if child.flow_run_id not in ended:
+                client.set_flow_run_state(child.flow_run_id, Cancelling(), force=True)
+    results: list[WatchResult] = []
+    for child in children:
+        found = load_shard_results(store, run_key, str(child.flow_run_id))
+        if found is None:
+            how = ended.get(child.flow_run_id)
+            why = (
+                f"shard {child.index} (flow run {child.name}) ended {how} without results"
+                if how
+                else f"shard {child.index} (flow run {child.name}) did not finish within "
+                f"{timeout:.0f} s and was cancelled; start more workers or raise run.shard_timeout"
+            )
+            found = missing_results(child.watches, why + "; see its logs", retryable=True)
+        for result in found:
+            report_progress(result)
+        results += found
+    return results
 
 
 def now() -> datetime:

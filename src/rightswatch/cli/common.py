@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from rightswatch.config import Config, ConfigError, load_config
-from rightswatch.store import SnapshotStore, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -45,7 +44,3 @@ def load_or_exit(path: Path | None) -> Config:
     except ConfigError as exc:
         err.print(f"[bold red]config error:[/]\n{escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from None
-
-
-def store_for(config: Config) -> SnapshotStore:
-    return open_store(config.snapshots, keep_raw=config.keep_raw)

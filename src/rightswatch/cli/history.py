@@ -21,10 +21,10 @@ from rightswatch.cli.common import (
     fail,
     load_or_exit,
     out,
-    store_for,
 )
 from rightswatch.cli.pages import print_sections
 from rightswatch.config import Config
+from rightswatch.coordinate import store_for
 from rightswatch.diff import DocumentDiff, diff_documents, prepare
 from rightswatch.document import Document
 from rightswatch.render import change_dict, diff_markdown, diff_rich

@@ -20,8 +20,8 @@ from rightswatch.cli.common import (
     fail,
     load_or_exit,
     out,
-    store_for,
 )
+from rightswatch.coordinate import store_for
 from rightswatch.deliver import channels_to_deliver, deliver_channel
 from rightswatch.diff import diff_documents
 from rightswatch.digest import Digest, WatchDigest

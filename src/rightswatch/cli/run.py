@@ -63,12 +63,12 @@ def quiet_prefect(verbose: bool) -> None:
         logging.getLogger(name).setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
 
 
-def load_monitor(verbose: bool) -> Any:
+def load_monitor(verbose: bool, name: str = "monitor") -> Any:
     quiet_prefect(verbose)
     from prefect.flows import load_flow_from_entrypoint
 
     path = flow_file()
-    return load_flow_from_entrypoint(f"{path}:monitor")
+    return load_flow_from_entrypoint(f"{path}:{name}")
 
 
 @contextmanager
@@ -229,11 +229,16 @@ def serve(config: ConfigOption = None, verbose: Verbose = False) -> None:
                 f" at '{cron}' UTC",
             )
         )
+    if cfg.run.shards > 1:  # the parent starts its shards as runs of this deployment
+        shard_flow, shard_name = cfg.run.shard_deployment.split("/", 1)
+        shard = load_monitor(verbose, "shard")
+        if shard.name == shard_flow:
+            deployments.append(shard.to_deployment(name=shard_name))
     from prefect import serve as prefect_serve
 
     err.print(
         f"serving {len(deployments)} deployment(s): "
-        + ", ".join(f"rightswatch-monitor/{d.name}" for d in deployments)
+        + ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
     )
     prefect_serve(*deployments)
 

@@ -8,6 +8,9 @@ Layout under the store root, one folder per watch id:
     <watch-id>/state.json                     last check, baseline, validators, failures
     <watch-id>/.lock                          held while a run updates the watch
 
+The root is a local directory or any fsspec URL (s3://bucket/prefix and the like); see
+store/remote.py for how atomicity and locking carry over to object storage.
+
 Writes are atomic and ordered (content before history before state), so a crash at any point
 leaves the previous baseline loadable and the next run redoes the rest idempotently.
 """
@@ -17,27 +20,32 @@ from __future__ import annotations
 import gzip
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from rightswatch.config import WATCH_ID
+from rightswatch.config import WATCH_ID, is_remote
 from rightswatch.document import Document
 from rightswatch.store.blobs import Blobs, LocalBlobs, LockTimeout
 from rightswatch.store.records import FetchInfo, SnapshotRecord, WatchState
+from rightswatch.store.remote import FsspecBlobs, LockFactory, RemoteStoreError
 
 __all__ = [
     "Blobs",
     "FetchInfo",
+    "FsspecBlobs",
+    "LockFactory",
     "LockTimeout",
+    "RemoteStoreError",
     "SnapshotRecord",
     "SnapshotStore",
     "StoreError",
     "WatchState",
+    "is_remote",
     "open_store",
 ]
 
@@ -197,11 +205,17 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def open_store(location: str | Path, *, keep_raw: bool = True) -> SnapshotStore:
-    """A store for the config's `snapshots:` value; a directory today, fsspec URLs later."""
-    text = str(location)
-    if "://" in text and not text.startswith("file://"):
-        raise StoreError(
-            f"snapshots: {text!r}: remote stores are not supported yet; use a local directory"
-        )
-    return SnapshotStore(LocalBlobs(text.removeprefix("file://")), keep_raw=keep_raw)
+def open_store(
+    location: str | Path,
+    *,
+    keep_raw: bool = True,
+    options: Mapping[str, Any] | None = None,
+    lock: LockFactory | None = None,
+) -> SnapshotStore:
+    """A store for the config's `snapshots:` value: a directory, or any fsspec URL.
+
+    A remote store needs `lock`, a lock that holds across machines; reading works without it.
+    """
+    if is_remote(location):
+        return SnapshotStore(FsspecBlobs(str(location), options, lock=lock), keep_raw=keep_raw)
+    return SnapshotStore(LocalBlobs(str(location).removeprefix("file://")), keep_raw=keep_raw)

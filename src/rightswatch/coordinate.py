@@ -1,0 +1,107 @@
+"""Locks and per-host limits that hold across workers, as Prefect global concurrency limits.
+
+On one machine a file lock and a semaphore are enough. Once several workers share a sweep,
+or the snapshots live on object storage, the same guarantees have to live on the Prefect
+server: one slot of `watch:<id>` per watch, `per_host_concurrency` slots of `host:<name>`
+per site, and `host-rate:<name>`, a decaying limit, for `per_host_delay`.
+
+Like tasks.py this module imports Prefect; the core only sees plain callables.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from rightswatch.config import Config
+from rightswatch.fetch import Fetcher
+from rightswatch.store import LockTimeout, SnapshotStore, open_store
+
+__all__ = ["HostSlot", "PrefectLimits", "fetcher_for", "limit_name", "store_for"]
+
+HostSlot = Callable[[str], AbstractContextManager[None]]
+LEASE_SECONDS = 600.0  # renewed while held; a killed worker's slot frees itself after this
+
+
+def limit_name(lock_path: str) -> str:
+    """The global limit that stands for a store lock: `kz/.lock` → `watch:kz`."""
+    if lock_path.endswith("/.lock"):
+        return f"watch:{lock_path.removesuffix('/.lock')}"
+    if lock_path.startswith(".channels/") and lock_path.endswith(".lock"):
+        return f"channel:{lock_path.removeprefix('.channels/').removesuffix('.lock')}"
+    return "rightswatch:" + lock_path.strip("/").replace("/", ":")
+
+
+class PrefectLimits:
+    """Creates the limits it needs on first use, then acquires slots from them."""
+
+    def __init__(self, config: Config) -> None:
+        self.per_host = config.fetch.per_host_concurrency
+        self.delay = config.fetch.per_host_delay
+        self._known: set[str] = set()
+        self._guard = threading.Lock()
+
+    def _ensure(self, name: str, limit: int, decay: float | None = None) -> None:
+        with self._guard:
+            if name in self._known:
+                return
+        from prefect.client.orchestration import get_client
+        from prefect.exceptions import ObjectAlreadyExists
+
+        with get_client(sync_client=True) as client:
+            try:
+                client.upsert_global_concurrency_limit_by_name(name, limit, decay)
+            except ObjectAlreadyExists:
+                pass  # another worker created it between our read and our create
+        with self._guard:
+            self._known.add(name)
+
+    @contextmanager
+    def lock(self, lock_path: str, timeout: float) -> Iterator[None]:
+        from prefect.concurrency.sync import concurrency
+
+        name = limit_name(lock_path)
+        self._ensure(name, 1)
+        try:
+            with concurrency(
+                name, occupy=1, timeout_seconds=timeout, strict=True, lease_duration=LEASE_SECONDS
+            ):
+                yield
+        except TimeoutError:
+            raise LockTimeout(
+                f"the Prefect global concurrency limit {name!r} stayed taken for {timeout:.0f} s: "
+                "another rightswatch run holds this watch; wait for it, or if no run is active "
+                f"reset it with `prefect gcl update {name} --slots 0`"
+            ) from None
+
+    @contextmanager
+    def host_slot(self, host: str) -> Iterator[None]:
+        from prefect.concurrency.sync import concurrency, rate_limit
+
+        name = f"host:{host}"
+        self._ensure(name, self.per_host)
+        if self.delay > 0:
+            rate = f"host-rate:{host}"
+            self._ensure(rate, 1, 1.0 / self.delay)
+            rate_limit(rate, strict=True)
+        with concurrency(name, occupy=1, strict=True, lease_duration=LEASE_SECONDS):
+            yield
+
+
+def store_for(config: Config, limits: PrefectLimits | None = None) -> SnapshotStore:
+    """The config's snapshot store, locked through Prefect when the config is coordinated."""
+    if limits is None and config.coordinated():
+        limits = PrefectLimits(config)
+    return open_store(
+        config.snapshots,
+        keep_raw=config.keep_raw,
+        options=config.snapshot_options,
+        lock=limits.lock if limits is not None else None,
+    )
+
+
+def fetcher_for(config: Config, limits: PrefectLimits | None = None) -> Fetcher:
+    if limits is None and config.coordinated():
+        limits = PrefectLimits(config)
+    return Fetcher(config.fetch, shared_slot=limits.host_slot if limits is not None else None)
