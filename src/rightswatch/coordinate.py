@@ -71,8 +71,9 @@ class PrefectLimits:
         except TimeoutError:
             raise LockTimeout(
                 f"the Prefect global concurrency limit {name!r} stayed taken for {timeout:.0f} s: "
-                "another rightswatch run holds this watch; wait for it, or if no run is active "
-                f"reset it with `prefect gcl update {name} --slots 0`"
+                "another rightswatch run holds this watch; wait for it. If no run is active (a "
+                "killed worker), its lease ends within 10 minutes, or free it with "
+                f"`prefect gcl update {name} --active-slots 0`"
             ) from None
 
     @contextmanager

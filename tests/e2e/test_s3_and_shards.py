@@ -1,0 +1,124 @@
+"""Snapshots on S3 (a moto server) and sharded sweeps, under the session's Prefect server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rightswatch.check import check_watches
+from rightswatch.config import load_config
+from rightswatch.tasks import open_context
+from tests.e2e.conftest import FIXTURES, rightswatch_bin, write_config
+from tests.loopback import Loopback, Reply
+from tests.peers import S3, S3_ENV
+
+BASE = (FIXTURES / "hrw_kazakhstan_2021.html").read_bytes()
+EDITED = (FIXTURES / "pairs" / "torture_number.html").read_bytes()
+
+
+def _rw(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [rightswatch_bin(), *args], capture_output=True, text=True, env=env, timeout=240
+    )
+
+
+def test_check_history_diff_and_outbox_work_on_an_s3_store(
+    tmp_path: Path, loopback: Loopback, prefect_env: dict[str, str], s3: S3
+) -> None:
+    url = s3.bucket("e2e-cli")
+    body = {"page": BASE}
+    page = loopback.route(
+        "/kz", lambda req: Reply(200, body["page"], {"Content-Type": "text/html; charset=utf-8"})
+    )
+    cfg = write_config(
+        tmp_path / "rw.yaml",
+        Path("unused"),
+        [("kz", page, "hrw-world-report")],
+        extra=f"snapshot_options: {{endpoint_url: '{s3.endpoint}'}}\n",
+    )
+    cfg.write_text(cfg.read_text().replace("snapshots: unused", f"snapshots: {url}/team"))
+    env = {**prefect_env, **s3.env}
+
+    first = _rw(["check", "--json", "--config", str(cfg)], env)
+    assert first.returncode == 0, first.stderr
+    body["page"] = EDITED
+    second = _rw(["check", "--json", "--config", str(cfg)], env)
+    assert second.returncode == 0, second.stderr
+    report = json.loads(second.stdout)
+    assert report["watches"][0]["status"] == "changed"
+    assert "Torture" in json.dumps(report["watches"][0]["changes"])
+
+    keys = s3.keys("e2e-cli", "team/kz/")
+    assert len([k for k in keys if "/snapshots/" in k]) == 2
+    assert len([k for k in keys if "/raw/" in k]) == 2
+    assert any("/reports/" in k for k in keys)
+
+    history = _rw(["history", "kz", "--config", str(cfg)], env)
+    assert history.returncode == 0 and "kz: 2 snapshots" in history.stdout
+    diff = _rw(["diff", "kz", "--config", str(cfg)], env)
+    assert diff.returncode == 0 and "Torture" in diff.stdout, diff.stderr
+    outbox = _rw(["outbox", "--config", str(cfg)], env)
+    assert outbox.returncode == 0, outbox.stderr
+
+
+def test_two_runs_racing_on_one_watch_record_one_snapshot_and_one_event(
+    tmp_path: Path,
+    loopback: Loopback,
+    prefect_api: str,
+    s3: S3,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for key, value in S3_ENV.items():
+        monkeypatch.setenv(key, value)
+    url = s3.bucket("e2e-race")
+    page = loopback.page("/kz", BASE)
+    cfg = write_config(
+        tmp_path / "rw.yaml",
+        Path("unused"),
+        [("kz", page, "hrw-world-report")],
+        extra=f"snapshot_options: {{endpoint_url: '{s3.endpoint}'}}\n",
+    )
+    cfg.write_text(cfg.read_text().replace("snapshots: unused", f"snapshots: {url}/s"))
+    config = load_config(cfg)
+    assert config.coordinated()
+    ctx = open_context(config)
+    check_watches(config.watches, ctx)  # the baseline
+    loopback.page("/kz", EDITED)
+
+    start = threading.Barrier(2)
+    statuses: list[Any] = []
+
+    def one_run() -> None:
+        run_ctx = open_context(config)  # each run its own fetcher, store and limits
+        start.wait()
+        statuses.extend(r.status for r in check_watches(config.watches, run_ctx))
+        run_ctx.close()
+
+    runs = [threading.Thread(target=one_run) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=120)
+    assert sorted(statuses) == ["changed", "unchanged"]
+    assert len(ctx.store.history("kz")) == 2
+    assert len(ctx.outbox.events("kz")) == 1
+    ctx.close()
+
+
+def test_a_sharded_config_without_a_shard_deployment_still_checks_every_watch(
+    tmp_path: Path, loopback: Loopback, prefect_api: str
+) -> None:
+    from flows.monitor import monitor
+
+    watches = [(f"p{n}", loopback.page(f"/p{n}", BASE), "hrw-world-report") for n in range(4)]
+    cfg = write_config(tmp_path / "rw.yaml", tmp_path / "snapshots", watches)
+    text = cfg.read_text().replace("run: {", "run: {shards: 2, coordination: local, ")
+    cfg.write_text(text)
+    report = monitor(config_path=str(cfg), notify=False)
+    assert sorted(w["id"] for w in report["watches"]) == ["p0", "p1", "p2", "p3"]
+    assert {w["status"] for w in report["watches"]} == {"baseline"}
