@@ -18,6 +18,7 @@ from prefect.utilities.annotations import quote
 from rightswatch.check import CheckContext, WatchResult
 from rightswatch.config import Config, Watch, load_config
 from rightswatch.deliver import DeliveryReport, channels_to_deliver
+from rightswatch.editions import lag_notices
 from rightswatch.report import RunReport
 from rightswatch.shard import plan_shards, save_results
 from rightswatch.tasks import (
@@ -93,15 +94,16 @@ def monitor(
     pending digests, publish the run's artifact."""
     started = now()
     config = load_config(config_path)
-    selected = select_watches(config, watches)
     ctx = open_context(config)
     try:
+        selected = select_watches(config, watches, ctx.store)
         plan = plan_shards(selected, shards or config.run.shards)
         children, inline = start_shards(config_path, config, plan[1:])
         results = check_all(config, plan[0] + inline, ctx)
         results += collect_shards(ctx.store, children, config.run.shard_timeout)
         by_id = {r.id: r for r in results}
         results = [by_id[w.id] for w in selected]
+        lag_notices(config, ctx.store, now())  # translations behind their pair, said once
         deliveries = deliver_all(config, ctx) if notify else []
     finally:
         ctx.close()
@@ -120,9 +122,9 @@ def shard(config_path: str, watches: list[str], run_key: str, shard: int) -> dic
     """One slice of a sharded sweep, started by rightswatch-monitor on another worker. It only
     checks; the parent delivers once every shard is done, so each change is sent once."""
     config = load_config(config_path)
-    selected = select_watches(config, watches)
     ctx = open_context(config)
     try:
+        selected = select_watches(config, watches, ctx.store)
         results = check_all(config, selected, ctx)
         save_results(ctx.store, run_key, str(flow_run.id), shard, results)
     finally:

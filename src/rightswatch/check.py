@@ -8,22 +8,20 @@ dies anywhere is finished by the next one without losing or doubling a change.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
 
-from pydantic import BaseModel
-
-from rightswatch.config import Config, Watch
-from rightswatch.diff import DocumentDiff, SectionChange, diff_documents, prepare
+from rightswatch.config import Watch
+from rightswatch.diff import DocumentDiff, diff_prepared
+from rightswatch.discover import check_index
 from rightswatch.document import Document
+from rightswatch.editions import edition_label, edition_summary, rolled_over
 from rightswatch.extract import ExtractError, ExtractOptions, extract
-from rightswatch.fetch import Fetcher, FetchError, NotModified, Page, Validators
+from rightswatch.fetch import FetchError, NotModified, Page, Validators
 from rightswatch.guard import assess
-from rightswatch.outbox import ChangeEvent, Outbox
+from rightswatch.outbox import ChangeEvent
 from rightswatch.render.report import ReportSide, render_report
+from rightswatch.result import CheckContext, CheckInProgress, WatchResult, WatchStatus
 from rightswatch.store import FetchInfo, LockTimeout, SnapshotStore, StoreError, WatchState
 
 __all__ = [
@@ -35,109 +33,6 @@ __all__ = [
     "record_time",
     "write_report",
 ]
-
-WatchStatus = Literal["baseline", "unchanged", "changed", "suspect", "error"]
-
-
-class WatchResult(BaseModel):
-    id: str
-    url: str
-    title: str
-    status: WatchStatus
-    changes: list[SectionChange] = []
-    minor: int = 0  # typography-only edits, stored but not alerted
-    error: str | None = None
-    retryable: bool = False
-    snapshot: str | None = None  # the record id now serving as baseline
-    not_modified: bool = False
-    event: ChangeEvent | None = None  # the change event this check put in the outbox
-
-
-@dataclass
-class CheckContext:
-    """What every check in one run shares: the config, one Fetcher (one pool, one set of
-    per-host limits) and the store."""
-
-    config: Config
-    store: SnapshotStore
-    fetcher: Fetcher
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-    @property
-    def outbox(self) -> Outbox:
-        return Outbox(self.store)
-
-    def close(self) -> None:
-        self.fetcher.close()
-
-
-@dataclass
-class _Check:
-    """One check in progress: the watch, its state and baseline, and the result so far."""
-
-    watch: Watch
-    ctx: CheckContext
-    state: WatchState
-    now: datetime
-    result: WatchResult
-    base_id: str | None = None
-    base_doc: Document | None = None
-
-    @property
-    def store(self) -> SnapshotStore:
-        return self.ctx.store
-
-    def notice(self, kind: Literal["failing", "recovered"], message: str) -> None:
-        since = self.state.failing_since or self.now
-        self.ctx.outbox.add(
-            ChangeEvent(
-                id=f"{kind}-{since:%Y%m%dT%H%M%S%f}",
-                kind=kind,
-                watch_id=self.watch.id,
-                url=self.watch.url,
-                title=self.result.title,
-                detected_at=self.now,
-                message=message,
-                channels=list(self.watch.health_channels or self.watch.channels),
-            )
-        )
-
-    def healthy(self, status: str, validators: Validators) -> None:
-        """A good check: validators kept, failure streak closed (with one recovered notice)."""
-        state = self.state
-        if state.failing_notified:
-            self.notice(
-                "recovered",
-                f"checked again successfully after {state.consecutive_failures} failed check(s)",
-            )
-        state.last_check, state.last_status, state.last_error = self.now, status, None
-        state.etag, state.last_modified = validators.etag, validators.last_modified
-        state.consecutive_failures, state.failing_since, state.failing_notified = 0, None, False
-        state.suspect_hash, state.suspect_count = None, 0
-        self.store.save_state(state)
-
-    def unhealthy(self, status: WatchStatus, error: str, retryable: bool = False) -> WatchResult:
-        """A failed or suspect check: counted once per run; one notice when the streak is long."""
-        state = self.state
-        if state.last_failed_run != self.ctx.run_id:  # Prefect may retry within a run
-            state.consecutive_failures += 1
-            state.last_failed_run = self.ctx.run_id
-            state.failing_since = state.failing_since or self.now
-        state.last_check, state.last_status, state.last_error = self.now, status, error
-        if (
-            state.consecutive_failures >= self.ctx.config.health.alert_after
-            and not state.failing_notified
-        ):
-            self.notice(
-                "failing",
-                f"{state.consecutive_failures} consecutive failed checks "
-                f"since {state.failing_since:%Y-%m-%d %H:%M} UTC; last: {error}",
-            )
-            state.failing_notified = True
-        self.store.save_state(state)
-        return self.result.model_copy(
-            update={"status": status, "error": error, "retryable": retryable}
-        )
 
 
 def _baseline(
@@ -186,7 +81,10 @@ def check_watch(watch: Watch, ctx: CheckContext, now: datetime | None = None) ->
     title = watch.title or watch.id
     try:
         with ctx.store.lock(watch.id, timeout=ctx.config.fetch.timeout * 4 + 60):
-            return _check_locked(watch, ctx, now or datetime.now(UTC))
+            moment = now or datetime.now(UTC)
+            if watch.kind == "index":
+                return check_index(watch, ctx, moment, lambda page: check_watch(page, ctx, moment))
+            return _check_locked(watch, ctx, moment)
     except LockTimeout as exc:
         return WatchResult(id=watch.id, url=watch.url, title=title, status="error", error=str(exc))
     except StoreError as exc:
@@ -199,7 +97,7 @@ def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult
     state = ctx.store.state(watch.id)
     base_id, base_hash = _baseline(ctx.store, state, watch.id)
     title = watch.title or state.title or watch.id
-    check = _Check(
+    check = CheckInProgress(
         watch,
         ctx,
         state,
@@ -236,7 +134,9 @@ def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult
         )
     if not watch.title and doc.title:
         check.result = check.result.model_copy(update={"title": doc.title})
-    verdict = assess(doc, check.base_doc, ctx.config.guard)
+    rolled = check.base_doc is not None and rolled_over(check.base_doc, doc)
+    # A new edition is not compared with last year's size; only the absolute checks apply.
+    verdict = assess(doc, None if rolled else check.base_doc, ctx.config.guard)
     if verdict is not None:
         content_hash = doc.content_hash()
         same = verdict.may_persist and state.suspect_hash == content_hash
@@ -249,17 +149,41 @@ def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult
             after = ctx.config.guard.accept_after
             runs = f" (seen {state.suspect_count} of {after} runs)" if verdict.may_persist else ""
             return check.unhealthy("suspect", f"{watch.url}: suspect page: {verdict.reason}{runs}")
-    return _accept(check, doc, fetched)
+    return _accept(check, doc, fetched, rolled)
 
 
-def _accept(check: _Check, doc: Document, fetched: Page) -> WatchResult:
+def _accept(
+    check: CheckInProgress, doc: Document, fetched: Page, rolled: bool = False
+) -> WatchResult:
     """Store the new document, record its changes in the outbox, then move the baseline."""
     store, state, watch = check.store, check.state, check.watch
-    record = store.record(watch.id, doc, _fetch_info(fetched), fetched.body)
+    if check.base_doc is None or rolled:
+        state.edition = edition_label(doc)
+    record = store.record(watch.id, doc, _fetch_info(fetched), fetched.body, state.edition)
     if check.base_doc is None:
         _advance(check, record.id, record.content_hash, fetched, "baseline")
         return check.result.model_copy(update={"status": "baseline", "snapshot": record.id})
-    diff = _diff(watch, check.base_doc, doc)
+    if rolled:  # one notice and a new edition line, not a diff of every section
+        old_hash = state.last_good_hash or check.base_doc.content_hash()
+        notice = check.ctx.outbox.add(
+            ChangeEvent(
+                id=ChangeEvent.make_id(watch.id, "edition", old_hash, record.content_hash),
+                kind="edition",
+                watch_id=watch.id,
+                url=watch.url,
+                title=f"new edition: {doc.title}",
+                detected_at=check.now,
+                from_snapshot=check.base_id,
+                to_snapshot=record.id,
+                message=edition_summary(check.base_doc, doc),
+                channels=list(watch.channels),
+            )
+        )
+        _advance(check, record.id, record.content_hash, fetched, "edition")
+        return check.result.model_copy(
+            update={"status": "edition", "snapshot": record.id, "event": notice}
+        )
+    diff = diff_prepared(check.base_doc, doc, watch.sections, watch.ignore)
     alerts = diff.alerts
     event = None
     if alerts:
@@ -328,12 +252,6 @@ def record_time(record_id: str | None) -> datetime:
     return datetime.fromtimestamp(0, UTC)
 
 
-def _diff(watch: Watch, old: Document, new: Document) -> DocumentDiff:
-    return diff_documents(
-        prepare(old, watch.sections, watch.ignore), prepare(new, watch.sections, watch.ignore)
-    )
-
-
 def _fetch_info(page: Page) -> FetchInfo:
     return FetchInfo(
         fetched_at=page.fetched_at,
@@ -346,7 +264,9 @@ def _fetch_info(page: Page) -> FetchInfo:
     )
 
 
-def _advance(check: _Check, record_id: str, content_hash: str, page: Page, status: str) -> None:
+def _advance(
+    check: CheckInProgress, record_id: str, content_hash: str, page: Page, status: str
+) -> None:
     check.state.last_good, check.state.last_good_hash = record_id, content_hash
     check.state.title = check.result.title
     check.state.last_raw_sha256 = page.sha256

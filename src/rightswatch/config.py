@@ -171,6 +171,13 @@ class Watch(_Strict):
     schedule: str = "0 6 * * *"
     content: str | None = None  # css profile: selector of the content container
     heading: str | None = None  # css profile: selector of headings inside it
+    # kind: index watches a list of publications; link_pattern (a regex searched in each
+    # link's absolute URL) picks the ones that count; auto_watch starts watching new ones.
+    kind: Literal["page", "index"] = "page"
+    link_pattern: str | None = None
+    auto_watch: bool = False
+    edition_of: str | None = None  # id of the watch this page is a translation of
+    lang: str | None = None  # this edition's language, for messages (e.g. ru)
 
     _cron = field_validator("schedule")(_check_cron)
     _profile = field_validator("profile")(_check_profile)
@@ -200,12 +207,24 @@ class Watch(_Strict):
     def _css_needs_content(self) -> Watch:
         if self.profile == "css" and not self.content:
             raise ValueError("profile 'css' needs a `content` selector (and optionally `heading`)")
+        if self.kind == "index" and not self.link_pattern:
+            raise ValueError(
+                "kind 'index' needs a `link_pattern`: a regex matching the URLs of the "
+                "publications listed on the page, e.g. '/world-report/\\d{4}/country-chapters/'"
+            )
+        if self.link_pattern is not None:
+            _check_regexes([self.link_pattern])
         return self
 
 
 class _ChannelBase(_Strict):
     watches: list[str] = Field(default_factory=lambda: ["*"])  # watch id globs
     sections: list[str] = Field(default_factory=lambda: ["*"])  # section heading globs
+    # Subscriptions: only changes where one of these appears or disappears (case-insensitive
+    # words, or regexes), each reported with its sentence.
+    keywords: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
+    _patterns = field_validator("patterns")(_check_regexes)
     min_kind: Literal["moved", "renamed", "removed", "added", "modified"] = "moved"
 
 
@@ -248,6 +267,11 @@ ChannelConfig = Annotated[
 ]
 
 
+class EditionSettings(_Strict):
+    # Days an edition may lag behind its pair before the digest says so (once per change).
+    lag_days: float = Field(7.0, gt=0, le=365)
+
+
 class Config(_Strict):
     snapshots: str = "snapshots"
     # fsspec options for a remote `snapshots:` URL, e.g. {endpoint_url: ...}; credentials
@@ -259,6 +283,7 @@ class Config(_Strict):
     run: RunSettings = Field(default_factory=RunSettings)
     guard: GuardSettings = Field(default_factory=GuardSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    editions: EditionSettings = Field(default_factory=EditionSettings)
     defaults: Defaults = Field(default_factory=Defaults)
     watches: list[Watch] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
@@ -283,6 +308,13 @@ class Config(_Strict):
     @model_validator(mode="after")
     def _cross_check(self) -> Config:
         self.channels.setdefault("console", ConsoleChannel(type="console"))
+        ids = {w.id for w in self.watches}
+        for watch in self.watches:
+            if watch.edition_of is not None and watch.edition_of not in ids - {watch.id}:
+                raise ValueError(
+                    f"watch {watch.id!r}: edition_of {watch.edition_of!r} is not another "
+                    f"configured watch id; use the id of the edition it translates"
+                )
         return self
 
     def coordinated(self) -> bool:

@@ -27,7 +27,14 @@ from rightswatch.textdiff import (
     word_diff,
 )
 
-__all__ = ["ChangeKind", "DocumentDiff", "SectionChange", "diff_documents", "prepare"]
+__all__ = [
+    "ChangeKind",
+    "DocumentDiff",
+    "SectionChange",
+    "diff_documents",
+    "diff_prepared",
+    "prepare",
+]
 
 ChangeKind = Literal["modified", "added", "removed", "renamed", "moved"]
 RENAME_SIMILARITY = 0.6
@@ -77,6 +84,13 @@ class DocumentDiff(BaseModel):
             label = "minor" if change.minor else change.kind
             counts[label] = counts.get(label, 0) + 1
         return ", ".join(f"{n} {label}" for label, n in counts.items())
+
+
+def diff_prepared(
+    old: Document, new: Document, sections: Sequence[str] = ("*",), ignore: Sequence[str] = ()
+) -> DocumentDiff:
+    """Diff as a watch sees it: both sides through its `sections` and `ignore` first."""
+    return diff_documents(prepare(old, sections, ignore), prepare(new, sections, ignore))
 
 
 def prepare(

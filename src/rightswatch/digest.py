@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rightswatch.config import CHANGE_KINDS, ChannelConfig
 from rightswatch.diff import SectionChange
 from rightswatch.outbox import ChangeEvent
+from rightswatch.subscribe import Mention, matchers, mentions
 
 __all__ = ["Digest", "WatchDigest", "build_digest", "section_link"]
 
@@ -33,7 +34,8 @@ class Digest(BaseModel):
     channel: str
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     watches: list[WatchDigest] = []
-    notices: list[ChangeEvent] = []  # health notices: failing / recovered
+    notices: list[ChangeEvent] = []  # health, publication, edition and lag notices
+    mentions: list[Mention] = []  # subscribed keywords that appeared or disappeared
     report_base_url: str | None = None
 
     def report_link(self, event: ChangeEvent) -> str | None:
@@ -47,12 +49,20 @@ class Digest(BaseModel):
 
     @property
     def is_empty(self) -> bool:
-        return not self.watches and not self.notices
+        return not self.watches and not self.notices and not self.mentions
 
     def subject(self) -> str:
         if not self.watches:
             notice = self.notices[0] if self.notices else None
-            return f"rightswatch: {notice.title} {notice.kind}" if notice else "rightswatch"
+            if notice is None:
+                return (
+                    "rightswatch: keyword " + self.mentions[0].headline()
+                    if self.mentions
+                    else "rightswatch"
+                )
+            if notice.kind in ("failing", "recovered"):
+                return f"rightswatch: {notice.title} {notice.kind}"
+            return f"rightswatch: {notice.title}"
         first = self.watches[0].title
         n = len(self.watches)
         more = f" and {n - 1} more" if n > 1 else ""
@@ -77,6 +87,8 @@ def build_digest(
     did not ask for."""
     grouped: dict[str, list[ChangeEvent]] = {}
     notices: list[ChangeEvent] = []
+    found: list[Mention] = []
+    subscribed = matchers(channel.keywords, channel.patterns)
     for event in events:
         if not any(fnmatchcase(event.watch_id, g) for g in channel.watches):
             continue
@@ -84,6 +96,11 @@ def build_digest(
             notices.append(event)
             continue
         kept = [c for c in event.changes if _wanted(c, channel)]
+        if subscribed:  # a keyword subscription: only changes that moved a keyword
+            where = (event.watch_id, event.title, event.url)
+            hits = {c.key: mentions(c, where, subscribed) for c in kept}
+            kept = [c for c in kept if hits[c.key]]
+            found += [m for c in kept for m in hits[c.key]]
         if kept:
             grouped.setdefault(event.watch_id, []).append(
                 event.model_copy(update={"changes": kept})
@@ -92,4 +109,10 @@ def build_digest(
         WatchDigest(watch_id=wid, title=evs[-1].title, url=evs[-1].url, events=evs)
         for wid, evs in grouped.items()
     ]
-    return Digest(channel=name, watches=watches, notices=notices, report_base_url=report_base_url)
+    return Digest(
+        channel=name,
+        watches=watches,
+        notices=notices,
+        mentions=found,
+        report_base_url=report_base_url,
+    )

@@ -31,7 +31,12 @@ class ChangeEvent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str
-    kind: Literal["change", "failing", "recovered"] = "change"
+    # change: section changes. Notices (title + message): failing / recovered (health),
+    # publication / withdrawn (an index gained or lost a link), edition (a page rolled over
+    # to a new edition), lag (a translation did not follow its pair's change).
+    kind: Literal[
+        "change", "failing", "recovered", "publication", "withdrawn", "edition", "lag"
+    ] = "change"
     watch_id: str
     url: str
     title: str
@@ -39,7 +44,7 @@ class ChangeEvent(BaseModel):
     from_snapshot: str | None = None
     to_snapshot: str | None = None
     changes: list[SectionChange] = []
-    message: str | None = None  # for health notices
+    message: str | None = None  # for notices
     report: str | None = None  # the HTML report's path inside the store
     channels: list[str]
 

@@ -49,6 +49,7 @@ class RunReport(BaseModel):
                     "error": w.error,
                     "snapshot": w.snapshot,
                     "not_modified": w.not_modified,
+                    "publications": w.publications,
                 }
                 for w in self.watches
             ],

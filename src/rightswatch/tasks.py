@@ -23,6 +23,7 @@ from rightswatch.check import CheckContext, WatchResult, check_watches
 from rightswatch.config import Config, Watch
 from rightswatch.coordinate import PrefectLimits, fetcher_for, store_for
 from rightswatch.deliver import DeliveryReport, deliver_channel, local_report_base
+from rightswatch.discover import discovered_watches
 from rightswatch.outbox import Outbox
 from rightswatch.report import RunReport
 from rightswatch.shard import load_shard_results, missing_results
@@ -99,16 +100,20 @@ def deliver_channel_task(name: str, config: Config, outbox: Outbox) -> DeliveryR
     return report
 
 
-def select_watches(config: Config, ids: list[str] | None) -> list[Watch]:
+def select_watches(
+    config: Config, ids: list[str] | None, store: SnapshotStore | None = None
+) -> list[Watch]:
+    """The watches to check: configured ones, plus pages auto_watch indexes discovered."""
+    everything = list(config.watches) + (discovered_watches(config, store) if store else [])
     if not ids:
-        return list(config.watches)
-    known = {w.id for w in config.watches}
+        return everything
+    known = {w.id for w in everything}
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise ValueError(
             f"unknown watch id(s) {', '.join(unknown)}; configured: {', '.join(sorted(known))}"
         )
-    return [w for w in config.watches if w.id in ids]
+    return [w for w in everything if w.id in ids]
 
 
 def open_context(config: Config) -> CheckContext:

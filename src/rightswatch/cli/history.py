@@ -25,7 +25,7 @@ from rightswatch.cli.common import (
 from rightswatch.cli.pages import print_sections
 from rightswatch.config import Config
 from rightswatch.coordinate import store_for
-from rightswatch.diff import DocumentDiff, diff_documents, prepare
+from rightswatch.diff import DocumentDiff, diff_documents, diff_prepared
 from rightswatch.document import Document
 from rightswatch.render import change_dict, diff_markdown, diff_rich
 from rightswatch.render.report import ReportSide
@@ -57,9 +57,7 @@ def compare(config: Config, watch_id: str, old: Document, new: Document) -> Docu
     watch = next((w for w in config.watches if w.id == watch_id), None)
     if watch is None:
         return diff_documents(old, new)
-    return diff_documents(
-        prepare(old, watch.sections, watch.ignore), prepare(new, watch.sections, watch.ignore)
-    )
+    return diff_prepared(old, new, watch.sections, watch.ignore)
 
 
 def _load(store: SnapshotStore, watch_id: str, ref: str) -> tuple[SnapshotRecord, Document]:

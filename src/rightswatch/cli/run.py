@@ -35,6 +35,7 @@ STATUS_STYLE = {
     "baseline": "blue",
     "unchanged": "dim",
     "changed": "bold green",
+    "edition": "bold magenta",
     "suspect": "yellow",
     "error": "bold red",
 }

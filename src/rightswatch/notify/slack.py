@@ -111,6 +111,9 @@ def digest_blocks(digest: Digest) -> list[Block]:
             )
             blocks.append(section_block(fit(head, change_lines(change))))
         blocks.append({"type": "divider"})
+    for mention in digest.mentions:
+        head = f"*<{mention.link}|{mrkdwn_escape(mention.headline())}>*"
+        blocks.append(section_block(fit(head, [f"“{mrkdwn_escape(mention.sentence)}”"])))
     for notice in digest.notices:
         blocks.append(
             section_block(

@@ -94,6 +94,13 @@ def digest_rich(digest: Digest, *, plain: bool = False) -> list[Text]:
                     for line in change_lines(change, section_link(watch.url, change), plain=plain)
                 )
         lines.append(Text(""))
+    for mention in digest.mentions:
+        lines.append(
+            Text.assemble(
+                ("* ", "bold cyan"), (f"{mention.headline()}: ", "bold"), mention.sentence
+            )
+        )
+        lines.append(Text(f"  {mention.link}", style="dim"))
     for notice in digest.notices:
         lines.append(
             Text.assemble(

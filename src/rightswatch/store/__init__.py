@@ -103,7 +103,12 @@ class SnapshotStore:
 
     # snapshots --------------------------------------------------------------------------------
     def record(
-        self, watch_id: str, document: Document, fetch: FetchInfo, raw: bytes | None = None
+        self,
+        watch_id: str,
+        document: Document,
+        fetch: FetchInfo,
+        raw: bytes | None = None,
+        edition: str | None = None,
     ) -> SnapshotRecord:
         """Store a document (once per content) and add it to the history unless it is the latest.
 
@@ -131,6 +136,7 @@ class SnapshotStore:
             title=document.title,
             sections=len(document.sections),
             words=document.words,
+            edition=edition,
         )
         self.blobs.write(
             f"{watch_id}/snapshots/{record.id}.json",

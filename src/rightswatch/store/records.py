@@ -34,6 +34,7 @@ class SnapshotRecord(BaseModel):
     title: str
     sections: int
     words: int
+    edition: str | None = None  # the edition line it belongs to, e.g. "2024" (see editions.py)
 
     @property
     def short_hash(self) -> str:
@@ -59,3 +60,4 @@ class WatchState(BaseModel):
     suspect_hash: str | None = None  # a suspect document seen in consecutive runs...
     suspect_count: int = 0  # ...and how many
     last_error: str | None = None
+    edition: str | None = None  # the current edition line (see editions.py)

@@ -1,0 +1,178 @@
+"""Editions: a page rolling over to next year's report, and translations that lag behind.
+
+Rollover: publishers such as Amnesty overwrite one URL every year. When the year in the title
+changes and the rest of the title does not, the new page starts a new edition line in the
+history with one "new edition" notice, instead of a diff of every section.
+
+Translation lag: watches paired with `edition_of` are one report in several languages. Their
+sections are matched by position and structure (the n-th section at a heading level), never
+by translating, and a change to one edition that its pair has not followed within
+`editions.lag_days` is reported once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from rightswatch.config import Config, Watch
+from rightswatch.document import Document, Section
+from rightswatch.outbox import ChangeEvent, Outbox
+from rightswatch.store import SnapshotRecord, SnapshotStore
+from rightswatch.textdiff import canonical, similarity
+
+__all__ = ["edition_label", "edition_summary", "lag_notices", "rolled_over", "slots"]
+
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+SAME_TITLE = 0.8  # the title without its year must stay this similar to count as a rollover
+HORIZON_DAYS = 30  # how far back past lag_days a change is still compared
+
+
+def edition_label(doc: Document) -> str | None:
+    """The edition a page announces: the last year in its title (World Report 2021 → 2021)."""
+    years = _YEAR.findall(doc.title)
+    return years[-1] if years else None
+
+
+def rolled_over(old: Document, new: Document) -> bool:
+    before, after = edition_label(old), edition_label(new)
+    if before is None or after is None or before == after:
+        return False
+    strip = [_YEAR.sub("", d.title).casefold().strip() for d in (old, new)]
+    return similarity(strip[0], strip[1]) >= SAME_TITLE
+
+
+def _names(doc: Document) -> dict[str, Section]:
+    return {_YEAR.sub("", s.heading).casefold().strip(): s for s in doc.sections}
+
+
+def edition_summary(old: Document, new: Document) -> str:
+    """Section-level differences between two editions, short enough for a notice."""
+    before, after = _names(old), _names(new)
+    kept = [k for k in after if k in before]
+    added = [after[k].heading for k in after if k not in before]
+    gone = [before[k].heading for k in before if k not in after]
+    rewritten = sum(
+        1 for k in kept if similarity(canonical(before[k].text), canonical(after[k].text)) < 0.5
+    )
+    parts = [f"{old.title} → {new.title}: {len(kept)} sections in both ({rewritten} rewritten)"]
+    if added:
+        parts.append(f"{len(added)} new ({', '.join(added[:8])}{', …' if len(added) > 8 else ''})")
+    if gone:
+        parts.append(f"{len(gone)} gone ({', '.join(gone[:8])}{', …' if len(gone) > 8 else ''})")
+    return "; ".join(parts) + ". The history starts a new edition line; no section diff is sent."
+
+
+def slots(doc: Document) -> dict[str, Section]:
+    """Sections by structural position: 'level:n' is the n-th section at that heading level."""
+    seen: dict[int, int] = {}
+    out = {}
+    for section in doc.sections:
+        seen[section.level] = seen.get(section.level, 0) + 1
+        out[f"{section.level}:{seen[section.level]}"] = section
+    return out
+
+
+def _slot_text(doc: Document | None, slot: str) -> str | None:
+    section = slots(doc).get(slot) if doc is not None else None
+    return canonical(section.text) if section is not None else None
+
+
+def _changed_slots(old: Document, new: Document) -> Iterator[tuple[str, Section]]:
+    before, after = slots(old), slots(new)
+    for slot, section in after.items():
+        if slot in before and canonical(before[slot].text) != canonical(section.text):
+            yield slot, section
+
+
+def _at(history: list[SnapshotRecord], moment: datetime) -> SnapshotRecord | None:
+    """The snapshot that was current at `moment`."""
+    found = None
+    for record in history:
+        if record.taken_at > moment:
+            break
+        found = record
+    return found
+
+
+def _pairs(config: Config) -> Iterator[tuple[Watch, Watch]]:
+    """(edition that changed, edition that should follow), every ordered pair in each group."""
+    groups: dict[str, list[Watch]] = {}
+    for watch in config.watches:
+        if watch.edition_of is not None:
+            groups.setdefault(watch.edition_of, [config.watch(watch.edition_of)]).append(watch)
+    for members in groups.values():
+        for lead in members:
+            for follower in members:
+                if follower.id != lead.id:
+                    yield lead, follower
+
+
+def _label(watch: Watch, doc: Document | None) -> str:
+    return watch.lang or (doc.lang if doc is not None else None) or watch.id
+
+
+def lag_notices(config: Config, store: SnapshotStore, now: datetime) -> list[ChangeEvent]:
+    """Lag notices due now, each added to the outbox once (ids are deterministic)."""
+    lag = timedelta(days=config.editions.lag_days)
+    outbox = Outbox(store)
+    found: list[ChangeEvent] = []
+    docs: dict[tuple[str, str], Document] = {}
+
+    def doc(watch_id: str, record: SnapshotRecord | None) -> Document | None:
+        if record is None:
+            return None
+        key = (watch_id, record.content_hash)
+        if key not in docs:
+            docs[key] = store.document(watch_id, record.content_hash)
+        return docs[key]
+
+    window = lag * 2 + timedelta(days=HORIZON_DAYS)
+    for lead, follower in _pairs(config):
+        lead_history, follow_history = store.history(lead.id), store.history(follower.id)
+        if not follow_history:
+            continue
+        for old, new in zip(lead_history, lead_history[1:], strict=False):
+            if new.edition != old.edition or not lag <= now - new.taken_at <= window:
+                continue
+            then = _at(follow_history, new.taken_at)
+            if then is None:
+                continue
+            # The follower's text a lag before: if it changed since, the lead was following.
+            earlier = doc(follower.id, _at(follow_history, new.taken_at - lag) or follow_history[0])
+            then_doc, now_doc = doc(follower.id, then), doc(follower.id, follow_history[-1])
+            lead_old, lead_new = doc(lead.id, old), doc(lead.id, new)
+            assert lead_old is not None and lead_new is not None
+            for slot, section in _changed_slots(lead_old, lead_new):
+                current = _slot_text(now_doc, slot)
+                if current is None:
+                    continue  # the follower has no such section: nothing to match
+                followed = current != _slot_text(then_doc, slot)
+                before = _slot_text(earlier, slot)
+                led = earlier is not None and before != _slot_text(then_doc, slot)
+                if followed or led:
+                    continue
+                matching = slots(now_doc)[slot] if now_doc is not None else section
+                title = follower.title or (now_doc.title if now_doc else follower.id)
+                found.append(
+                    outbox.add(
+                        ChangeEvent(
+                            id=f"lag-{lead.id}-{new.id}-{slot.replace(':', '-')}",
+                            kind="lag",
+                            watch_id=follower.id,
+                            url=follower.url,
+                            title=f"translation lag: {title}",
+                            detected_at=now,
+                            message=(
+                                f"the {_label(lead, lead_new)} edition changed "
+                                f"'{section.heading}' on {new.taken_at:%Y-%m-%d}; the matching "
+                                f"section of the {_label(follower, now_doc)} edition "
+                                f"('{matching.heading}') has not changed in the "
+                                f"{config.editions.lag_days:g} days since"
+                            ),
+                            channels=list(follower.channels),
+                        )
+                    )
+                )
+    return found
