@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +63,15 @@ def test_a_new_year_on_the_same_url_starts_an_edition_line_instead_of_a_giant_di
     assert result.status == "changed"
     assert [c.heading for c in result.changes] == ["Torture"]
     assert [r.edition for r in ctx.store.history("kz")] == ["2021", "2022", "2022"]
+    shown = subprocess.run(
+        [str(Path(sys.executable).with_name("rightswatch")), "history", "kz"]
+        + ["--config", str(tmp_path / "rw.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert "new edition 2022: World Report 2022: Kazakhstan" in shown.stdout, shown.stderr
 
 
 def test_a_title_that_keeps_its_year_is_an_ordinary_change(

@@ -85,13 +85,16 @@ def history(watch_id: WatchArg, config: ConfigOption = None) -> None:
     for column in ("ref", "time", "hash", "sections", "words", "change since previous"):
         table.add_column(column, no_wrap=column != "change since previous")
     previous: Document | None = None
+    edition: str | None = None
     for n, record in enumerate(records):
         doc = store.document(watch_id, record.content_hash)
-        summary = (
-            "first snapshot"
-            if previous is None
-            else compare(cfg, watch_id, previous, doc).summary()
-        )
+        if previous is None:
+            summary = "first snapshot"
+        elif record.edition != edition:  # a rollover starts a new line, not a diff
+            summary = f"new edition {record.edition or ''}: {record.title}"
+        else:
+            summary = compare(cfg, watch_id, previous, doc).summary()
+        edition = record.edition
         mark = " (baseline)" if record.id == baseline else ""
         table.add_row(
             f"latest~{len(records) - 1 - n}",
