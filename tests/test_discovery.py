@@ -10,8 +10,7 @@ from rightswatch.check import CheckContext, check_watches
 from rightswatch.config import load_config
 from rightswatch.deliver import deliver_channel
 from rightswatch.discover import discovered_watches, load_index
-from rightswatch.fetch import Fetcher
-from rightswatch.store import open_store
+from rightswatch.tasks import open_context
 from tests.loopback import Loopback
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -48,10 +47,7 @@ def _context(tmp_path: Path, url: str, auto_watch: bool = True) -> CheckContext:
         f"    auto_watch: {str(auto_watch).lower()}\n    profile: hrw-world-report\n",
         encoding="utf-8",
     )
-    config = load_config(path)
-    return CheckContext(
-        config=config, store=open_store(config.snapshots), fetcher=Fetcher(config.fetch)
-    )
+    return open_context(load_config(path))
 
 
 def _serve(loopback: Loopback, chapters: list[tuple[str, str]]) -> str:

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from rightswatch.check import CheckContext, check_watches
+from rightswatch.check import CheckContext, WatchResult, check_watches
 from rightswatch.config import load_config
 from rightswatch.deliver import deliver_channel
 from rightswatch.editions import lag_notices
-from rightswatch.fetch import Fetcher
-from rightswatch.store import open_store
+from rightswatch.tasks import open_context
 from tests.loopback import Loopback
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -33,10 +32,19 @@ def _context(tmp_path: Path, body: str) -> CheckContext:
         "fetch: {per_host_delay: 0, retries: 0, timeout: 5, respect_robots: false}\n" + body,
         encoding="utf-8",
     )
-    config = load_config(path)
-    return CheckContext(
-        config=config, store=open_store(config.snapshots), fetcher=Fetcher(config.fetch)
-    )
+    return open_context(load_config(path))
+
+
+def _one_page(
+    tmp_path: Path, loopback: Loopback, path: str, first: bytes, then: bytes
+) -> tuple[CheckContext, WatchResult]:
+    """A single watch checked on `first`, then on `then`: the context and the second result."""
+    url = loopback.page(path, first)
+    ctx = _context(tmp_path, f"watches:\n  - {{id: kz, url: '{url}', profile: hrw-world-report}}\n")
+    check_watches(ctx.config.watches, ctx)
+    loopback.page(path, then)
+    [result] = check_watches(ctx.config.watches, ctx)
+    return ctx, result
 
 
 def test_a_new_year_on_the_same_url_starts_an_edition_line_instead_of_a_giant_diff(
@@ -77,11 +85,7 @@ def test_a_new_year_on_the_same_url_starts_an_edition_line_instead_of_a_giant_di
 def test_a_title_that_keeps_its_year_is_an_ordinary_change(
     tmp_path: Path, loopback: Loopback
 ) -> None:
-    url = loopback.page("/kz", BASE)
-    ctx = _context(tmp_path, f"watches:\n  - {{id: kz, url: '{url}', profile: hrw-world-report}}\n")
-    check_watches(ctx.config.watches, ctx)
-    loopback.page("/kz", TORTURE)
-    [result] = check_watches(ctx.config.watches, ctx)
+    ctx, result = _one_page(tmp_path, loopback, "/kz", BASE, TORTURE)
     assert result.status == "changed"
     assert [e.kind for e in ctx.outbox.events("kz")] == ["change"]
 

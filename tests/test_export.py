@@ -13,10 +13,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rightswatch.check import CheckContext, check_watches
+from rightswatch.check import check_watches
 from rightswatch.config import load_config
-from rightswatch.fetch import Fetcher
-from rightswatch.store import open_store
+from rightswatch.tasks import open_context
 from tests.loopback import Loopback
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -47,9 +46,7 @@ def test_export_round_trips_and_every_hash_matches_the_archived_raw_page(
         encoding="utf-8",
     )
     config = load_config(config_path)
-    ctx = CheckContext(
-        config=config, store=open_store(config.snapshots), fetcher=Fetcher(config.fetch)
-    )
+    ctx = open_context(config)
     check_watches(config.watches, ctx)
     loopback.page("/kz", TORTURE)
     check_watches(config.watches, ctx)

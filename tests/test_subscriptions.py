@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from rightswatch.check import CheckContext, check_watches
+from rightswatch.check import check_watches
 from rightswatch.config import load_config
 from rightswatch.deliver import deliver_channel
-from rightswatch.fetch import Fetcher
-from rightswatch.store import open_store
+from rightswatch.tasks import open_context
 from tests.loopback import Loopback
-from tests.peers import Receiver, smtp_server
+from tests.peers import Receiver, free_port, smtp_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE = (FIXTURES / "hrw_kazakhstan_2021.html").read_text(encoding="utf-8")
@@ -64,9 +63,7 @@ def test_section_and_keyword_subscriptions_across_two_watches(
 ) -> None:
     with smtp_server("none") as (inbox, port):
         config = load_config(_config(tmp_path, loopback, port))
-        ctx = CheckContext(
-            config=config, store=open_store(config.snapshots), fetcher=Fetcher(config.fetch)
-        )
+        ctx = open_context(config)
         check_watches(config.watches, ctx)  # baselines
         loopback.page("/a", TORTURE)  # Torture: 140 → 152 complaints
         loopback.page("/b", EXPRESSION.replace("140 complaints", "160 complaints"))
@@ -114,16 +111,13 @@ def test_section_and_keyword_subscriptions_across_two_watches(
 def test_a_keyword_that_disappears_is_reported_with_the_removed_sentence(
     tmp_path: Path, loopback: Loopback, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with smtp_server("none") as (_inbox, port):
-        config = load_config(_config(tmp_path, loopback, port))
-        ctx = CheckContext(
-            config=config, store=open_store(config.snapshots), fetcher=Fetcher(config.fetch)
-        )
-        loopback.page("/b", EXPRESSION)
-        check_watches(config.watches, ctx)
-        loopback.page("/b", BASE)  # the sentence naming the editor is deleted
-        check_watches(config.watches, ctx)
-        assert deliver_channel("editors-console", config, ctx.outbox).status == "sent"
+    config = load_config(_config(tmp_path, loopback, free_port()))  # only the console sends
+    ctx = open_context(config)
+    loopback.page("/b", EXPRESSION)
+    check_watches(config.watches, ctx)
+    loopback.page("/b", BASE)  # the sentence naming the editor is deleted
+    check_watches(config.watches, ctx)
+    assert deliver_channel("editors-console", config, ctx.outbox).status == "sent"
     printed = " ".join(capsys.readouterr().out.split())
     assert "disappeared in World Report 2021: Kazakhstan › Freedom of Expression" in printed
     assert SENTENCE in printed

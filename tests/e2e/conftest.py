@@ -47,7 +47,7 @@ def rightswatch_bin() -> str:
 
 def write_config(
     path: Path,
-    snapshots: Path,
+    snapshots: Path | str,
     watches: list[tuple[str, str, str]],
     extra: str = "",
     timeout: float = 5,

@@ -27,6 +27,16 @@ def _rw(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
     )
 
 
+def _s3_config(tmp_path: Path, s3: S3, snapshots: str, page: str) -> Path:
+    """One watch of `page`, its snapshots at `snapshots` on the moto server."""
+    return write_config(
+        tmp_path / "rw.yaml",
+        snapshots,
+        [("kz", page, "hrw-world-report")],
+        extra=f"snapshot_options: {{endpoint_url: '{s3.endpoint}'}}\n",
+    )
+
+
 def test_check_history_diff_and_outbox_work_on_an_s3_store(
     tmp_path: Path, loopback: Loopback, prefect_env: dict[str, str], s3: S3
 ) -> None:
@@ -35,13 +45,7 @@ def test_check_history_diff_and_outbox_work_on_an_s3_store(
     page = loopback.route(
         "/kz", lambda req: Reply(200, body["page"], {"Content-Type": "text/html; charset=utf-8"})
     )
-    cfg = write_config(
-        tmp_path / "rw.yaml",
-        Path("unused"),
-        [("kz", page, "hrw-world-report")],
-        extra=f"snapshot_options: {{endpoint_url: '{s3.endpoint}'}}\n",
-    )
-    cfg.write_text(cfg.read_text().replace("snapshots: unused", f"snapshots: {url}/team"))
+    cfg = _s3_config(tmp_path, s3, f"{url}/team", page)
     env = {**prefect_env, **s3.env}
 
     first = _rw(["check", "--json", "--config", str(cfg)], env)
@@ -77,13 +81,7 @@ def test_two_runs_racing_on_one_watch_record_one_snapshot_and_one_event(
         monkeypatch.setenv(key, value)
     url = s3.bucket("e2e-race")
     page = loopback.page("/kz", BASE)
-    cfg = write_config(
-        tmp_path / "rw.yaml",
-        Path("unused"),
-        [("kz", page, "hrw-world-report")],
-        extra=f"snapshot_options: {{endpoint_url: '{s3.endpoint}'}}\n",
-    )
-    cfg.write_text(cfg.read_text().replace("snapshots: unused", f"snapshots: {url}/s"))
+    cfg = _s3_config(tmp_path, s3, f"{url}/s", page)
     config = load_config(cfg)
     assert config.coordinated()
     ctx = open_context(config)
