@@ -6,13 +6,12 @@ the run rather than per task.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
@@ -20,13 +19,14 @@ from typing import Any
 from urllib import robotparser
 from urllib.parse import urlsplit
 
-import charset_normalizer
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from rightswatch.config import FetchSettings
+from rightswatch.decode import decode_html, looks_binary
+from rightswatch.politeness import HostLimiter
 
 __all__ = [
     "FetchError",
@@ -40,14 +40,6 @@ __all__ = [
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_RETRY_AFTER = 120.0  # seconds; a server asking for longer is retried on the next run
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-# WHATWG: labels that browsers decode as windows-1252.
-_AS_1252 = {"latin-1", "iso8859-1", "ascii", "iso-8859-1", "us-ascii", "cp1252"}
 
 
 @dataclass(frozen=True)
@@ -113,92 +105,6 @@ class FetchError(Exception):
         self.kind = kind
         self.status = status
         self.retryable = retryable
-
-
-def _norm_encoding(label: str | None) -> str | None:
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
-    except LookupError:
-        return None
-    return "cp1252" if name in _AS_1252 else name
-
-
-def decode_html(body: bytes, header_charset: str | None = None) -> tuple[str, str]:
-    """Decode in the browsers' order: BOM, HTTP charset, <meta> charset, UTF-8, windows-1252.
-
-    A declared charset that does not fit the bytes is skipped rather than trusted, so a server
-    claiming UTF-8 for a windows-1251 page still comes out right when the page's meta says so.
-    """
-    for bom, bom_codec in _BOMS:
-        if body.startswith(bom):
-            return body[len(bom) :].decode(bom_codec, errors="replace"), bom_codec
-    meta = _META_CHARSET.search(body[:4096])
-    candidates: list[str | None] = [
-        _norm_encoding(header_charset),
-        _norm_encoding(meta.group(1).decode("ascii", "ignore")) if meta else None,
-        "utf-8",
-    ]
-    for name in candidates:
-        if name is None or name.startswith("utf-16"):  # a utf-16 meta label means utf-8 here
-            continue
-        try:
-            return body.decode(name), name
-        except UnicodeDecodeError:
-            continue
-    # Nothing declared fits: let charset-normalizer (requests' own detector) guess, then 1252.
-    guess = charset_normalizer.from_bytes(body[:262144]).best()
-    if guess is not None and guess.encoding:
-        name = _norm_encoding(guess.encoding) or "cp1252"
-        return body.decode(name, errors="replace"), name
-    return body.decode("cp1252", errors="replace"), "cp1252"
-
-
-class HostLimiter:
-    """At most `concurrency` requests in flight per host and `delay` s between their starts.
-
-    With `shared`, the limits live elsewhere too (Prefect global concurrency limits, so they
-    hold across workers): the local semaphore still caps this process, and `shared` enforces
-    both the global concurrency and the delay.
-    """
-
-    def __init__(
-        self,
-        concurrency: int,
-        delay: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        shared: Callable[[str], AbstractContextManager[None]] | None = None,
-    ) -> None:
-        self.concurrency = concurrency
-        self.delay = delay
-        self._clock = clock
-        self._sleep = sleep
-        self._shared = shared
-        self._lock = threading.Lock()
-        self._slots: dict[str, threading.BoundedSemaphore] = {}
-        self._next_start: dict[str, float] = {}
-
-    @contextmanager
-    def slot(self, host: str) -> Iterator[None]:
-        with self._lock:
-            sem = self._slots.setdefault(host, threading.BoundedSemaphore(self.concurrency))
-        sem.acquire()
-        try:
-            if self._shared is not None:
-                with self._shared(host):
-                    yield
-                return
-            with self._lock:
-                now = self._clock()
-                start = max(now, self._next_start.get(host, now))
-                self._next_start[host] = start + self.delay
-            if start > now:
-                self._sleep(start - now)
-            yield
-        finally:
-            sem.release()
 
 
 class _CappedRetry(Retry):
@@ -378,7 +284,7 @@ class Fetcher:
                 "no Content-Type and the body is not HTML",
                 status=resp.status_code,
             )
-        if _looks_binary(body):
+        if looks_binary(body):
             raise FetchError(
                 url,
                 "binary",
@@ -464,20 +370,6 @@ class Fetcher:
                 retryable=True,
             ) from None
         return b"".join(chunks)
-
-
-_CONTROL = bytes(range(0, 9)) + bytes(range(14, 32))
-
-
-def _looks_binary(body: bytes) -> bool:
-    """NUL bytes or many control characters: no HTML page looks like that."""
-    sample = body[:65536]
-    if not sample:
-        return False
-    if b"\x00" in sample:
-        return True
-    controls = sum(sample.count(bytes([c])) for c in _CONTROL)
-    return controls > len(sample) * 0.05
 
 
 def _reason(exc: BaseException) -> str:
