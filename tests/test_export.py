@@ -92,6 +92,12 @@ def test_export_round_trips_and_every_hash_matches_the_archived_raw_page(
         rows[1]["to_snapshot"]
     ] * 2
 
+    target = tmp_path / "out" / "kz.csv"
+    target.parent.mkdir()
+    written = _export(config_path, "--format", "csv", "-o", str(target))
+    assert written.returncode == 0 and target.read_text(encoding="utf-8") == as_csv.stdout
+    assert [p.name for p in target.parent.iterdir()] == ["kz.csv"]
+
     bad = _export(config_path, "--since", "last tuesday")
     assert bad.returncode == 2 and "--since 'last tuesday' is not a date" in bad.stderr
     unknown = _export(config_path, "nope")

@@ -63,9 +63,16 @@ def export(
     try:
         if output is None:
             count = writer(rows, sys.stdout)
-        else:
-            with output.open("w", encoding="utf-8", newline="") as handle:
-                count = writer(rows, handle)
+        else:  # written aside and renamed: a failed export never leaves half a file
+            partial = output.with_name(f".{output.name}.partial")
+            try:
+                with partial.open("w", encoding="utf-8", newline="") as handle:
+                    count = writer(rows, handle)
+                partial.replace(output)
+            finally:
+                partial.unlink(missing_ok=True)
     except StoreError as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}; choose another --output")
     err.print(f"{count} change(s) exported", style="dim")

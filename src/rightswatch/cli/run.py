@@ -28,6 +28,8 @@ from rightswatch.cli.common import (
     out,
 )
 from rightswatch.config import Config, config_path
+from rightswatch.coordinate import store_for
+from rightswatch.discover import discovered_watches
 from rightswatch.report import exit_code
 
 FLOW_ENTRYPOINT = "flows/monitor.py:monitor"
@@ -141,6 +143,8 @@ def _ids(cfg: Config, wanted: list[str] | None) -> list[str] | None:
     if not wanted:
         return None
     known = {w.id for w in cfg.watches}
+    if any(w.kind == "index" and w.auto_watch for w in cfg.watches):
+        known |= {w.id for w in discovered_watches(cfg, store_for(cfg))}
     unknown = [w for w in wanted if w not in known]
     if unknown:
         fail(
