@@ -100,7 +100,10 @@ def monitor(
         plan = plan_shards(selected, shards or config.run.shards)
         children, inline = start_shards(config_path, config, plan[1:])
         results = check_all(config, plan[0] + inline, ctx)
-        results += collect_shards(ctx.store, children, config.run.shard_timeout)
+        collected, unclaimed = collect_shards(
+            ctx.store, children, config.run.shard_timeout, config.run.shard_pickup_timeout
+        )
+        results += collected + (check_all(config, unclaimed, ctx) if unclaimed else [])
         by_id = {r.id: r for r in results}
         results = [by_id[w.id] for w in selected]
         lag_notices(config, ctx.store, now())  # translations behind their pair, said once

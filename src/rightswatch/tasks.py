@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -176,6 +176,7 @@ class ShardRun:
     flow_run_id: UUID
     name: str
     watches: list[Watch]
+    created: float = field(default_factory=time.monotonic)
 
 
 def start_shards(
@@ -221,17 +222,22 @@ def start_shards(
 
 
 def collect_shards(
-    store: SnapshotStore, children: list[ShardRun], timeout: float
-) -> list[WatchResult]:
-    """Wait (bounded) for every shard, then read the results each wrote to the store. A shard
-    that ended without results, or never ended, turns into an error result per watch."""
+    store: SnapshotStore, children: list[ShardRun], timeout: float, pickup: float
+) -> tuple[list[WatchResult], list[Watch]]:
+    """Wait (bounded) for every shard, then read the results each wrote to the store.
+
+    A shard no worker has started `pickup` seconds after it was created is cancelled and its
+    watches come back for the caller to check, so a run never waits hours for a missing
+    worker. A shard that ended without results, or never ended, becomes an error per watch."""
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.responses import SetStateStatus
     from prefect.runtime import flow_run
-    from prefect.states import Cancelling
+    from prefect.states import Cancelled, Cancelling
 
     run_key = str(flow_run.id)
     deadline = time.monotonic() + timeout
     ended: dict[UUID, str] = {}
+    reclaimed: list[ShardRun] = []
     with get_client(sync_client=True) as client:
         while len(ended) < len(children) and time.monotonic() < deadline:
             for child in children:
@@ -240,6 +246,19 @@ def collect_shards(
                 state = client.read_flow_run(child.flow_run_id).state
                 if state is not None and state.is_final():
                     ended[child.flow_run_id] = state.name or state.type.value
+                elif (
+                    state is not None
+                    and state.is_scheduled()
+                    and time.monotonic() - child.created >= pickup
+                ):
+                    unclaimed: State[Any] = Cancelled(
+                        message="no worker took this shard; its parent checks it"
+                    )
+                    # Orchestrated, not forced: if a worker claimed it meanwhile, this is refused.
+                    answer = client.set_flow_run_state(child.flow_run_id, unclaimed)
+                    if answer.status == SetStateStatus.ACCEPT:
+                        reclaimed.append(child)
+                        ended[child.flow_run_id] = "reclaimed"
             if len(ended) < len(children):
                 time.sleep(SHARD_POLL_SECONDS)
         for child in children:
@@ -247,6 +266,8 @@ def collect_shards(
                 client.set_flow_run_state(child.flow_run_id, Cancelling(), force=True)
     results: list[WatchResult] = []
     for child in children:
+        if child in reclaimed:
+            continue
         found = load_shard_results(store, run_key, str(child.flow_run_id))
         if found is None:
             how = ended.get(child.flow_run_id)
@@ -260,7 +281,15 @@ def collect_shards(
         for result in found:
             report_progress(result)
         results += found
-    return results
+    if reclaimed:
+        get_run_logger().warning(
+            "no worker started shard(s) %s within %.0f s (run.shard_pickup_timeout); checking "
+            "their %d watches here. Start more workers or lower run.shards",
+            ", ".join(str(c.index) for c in reclaimed),
+            pickup,
+            sum(len(c.watches) for c in reclaimed),
+        )
+    return results, [w for c in reclaimed for w in c.watches]
 
 
 def now() -> datetime:

@@ -108,15 +108,40 @@ def test_two_runs_racing_on_one_watch_record_one_snapshot_and_one_event(
     ctx.close()
 
 
-def test_a_sharded_config_without_a_shard_deployment_still_checks_every_watch(
+def _sharded(tmp_path: Path, loopback: Loopback, run: str) -> tuple[Path, list[str]]:
+    watches = [(f"p{n}", loopback.page(f"/p{n}", BASE), "hrw-world-report") for n in range(4)]
+    cfg = write_config(tmp_path / "rw.yaml", tmp_path / "snapshots", watches)
+    cfg.write_text(cfg.read_text().replace("run: {", f"run: {{shards: 2, {run}, "))
+    return cfg, [w[0] for w in watches]
+
+
+def test_a_sharded_run_without_a_shard_deployment_checks_every_watch_itself(
     tmp_path: Path, loopback: Loopback, prefect_api: str
 ) -> None:
     from flows.monitor import monitor
 
-    watches = [(f"p{n}", loopback.page(f"/p{n}", BASE), "hrw-world-report") for n in range(4)]
-    cfg = write_config(tmp_path / "rw.yaml", tmp_path / "snapshots", watches)
-    text = cfg.read_text().replace("run: {", "run: {shards: 2, coordination: local, ")
-    cfg.write_text(text)
+    cfg, ids = _sharded(tmp_path, loopback, "shard_deployment: rightswatch-shard/not-deployed")
     report = monitor(config_path=str(cfg), notify=False)
-    assert sorted(w["id"] for w in report["watches"]) == ["p0", "p1", "p2", "p3"]
+    assert sorted(w["id"] for w in report["watches"]) == ids
     assert {w["status"] for w in report["watches"]} == {"baseline"}
+
+
+def test_a_shard_no_worker_takes_is_reclaimed_and_checked_by_the_parent(
+    tmp_path: Path, loopback: Loopback, prefect_api: str
+) -> None:
+    from flows.monitor import monitor, shard
+    from prefect.client.orchestration import get_client
+
+    shard.to_deployment(name="nobody-serves").apply()  # exists, but no worker polls it
+    cfg, ids = _sharded(
+        tmp_path,
+        loopback,
+        "shard_deployment: rightswatch-shard/nobody-serves, shard_pickup_timeout: 1",
+    )
+    report = monitor(config_path=str(cfg), notify=False)
+    assert sorted(w["id"] for w in report["watches"]) == ids
+    assert {w["status"] for w in report["watches"]} == {"baseline"}
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs()
+    shards = [r for r in runs if r.parameters.get("run_key") and r.state is not None]
+    assert shards and all(r.state.is_cancelled() for r in shards)  # type: ignore[union-attr]

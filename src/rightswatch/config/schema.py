@@ -56,6 +56,8 @@ class RunSettings(_Strict):
     shards: int = Field(1, ge=1, le=256)
     shard_deployment: str = "rightswatch-shard/shard"
     shard_timeout: float = Field(6 * 3600, gt=0)  # seconds the parent waits for its shards
+    # seconds a shard may wait for a worker before the parent cancels it and checks it itself
+    shard_pickup_timeout: float = Field(120.0, gt=0)
     # Where watch locks and per-host limits live: this process (local), or Prefect global
     # concurrency limits shared by every worker (prefect). auto: prefect when the snapshots
     # are remote or the sweep is sharded.
