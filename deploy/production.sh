@@ -125,22 +125,27 @@ step_workers() {
   done
 }
 
-stop_pid() {
-  local file=$1
-  [ -f "$file" ] || return 0
-  local pid; pid=$(cat "$file")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$file"
+stop_pids() {  # TERM every process named by the pid files, then wait for all (bounded)
+  local pids=() file pid
+  for file in "$@"; do
+    [ -f "$file" ] || continue
+    pid=$(cat "$file")
+    if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; pids+=("$pid"); fi
+  done
+  for _ in $(seq 1 60); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  rm -f "$@"
 }
 
 step_down() {
   say "down: workers, server, PostgreSQL"
-  for file in "$STATE_DIR"/worker-*.pid; do [ -e "$file" ] && stop_pid "$file"; done
-  stop_pid "$STATE_DIR/server.pid"
+  stop_pids "$STATE_DIR"/worker-*.pid  # workers first: they would report the server gone
+  stop_pids "$STATE_DIR/server.pid"
   local v; v=$(pg_version)
   if [ "${DROP_DATABASE:-0}" = 1 ]; then
     pg_dropcluster --stop "$v" "$PG_CLUSTER" 2>/dev/null || true

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
+import httpx
+
 from rightswatch.config import Config
 from rightswatch.fetch import Fetcher
 from rightswatch.store import LockTimeout, SnapshotStore, open_store
@@ -52,8 +54,10 @@ class PrefectLimits:
         with get_client(sync_client=True) as client:
             try:
                 client.upsert_global_concurrency_limit_by_name(name, limit, decay)
-            except ObjectAlreadyExists:
-                pass  # another worker created it between our read and our create
+            except (ObjectAlreadyExists, httpx.HTTPStatusError):
+                # Another worker created it between our read and our create (the server may
+                # answer 409 or, on SQLite, 500); it must exist now, or this raises.
+                client.read_global_concurrency_limit_by_name(name)
         with self._guard:
             self._known.add(name)
 
@@ -82,11 +86,11 @@ class PrefectLimits:
 
         name = f"host:{host}"
         self._ensure(name, self.per_host)
-        if self.delay > 0:
-            rate = f"host-rate:{host}"
-            self._ensure(rate, 1, 1.0 / self.delay)
-            rate_limit(rate, strict=True)
         with concurrency(name, occupy=1, strict=True, lease_duration=LEASE_SECONDS):
+            if self.delay > 0:  # last, right before the request, so the spacing is the starts'
+                rate = f"host-rate:{host}"
+                self._ensure(rate, 1, 1.0 / self.delay)
+                rate_limit(rate, strict=True)
             yield
 
 

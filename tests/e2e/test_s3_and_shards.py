@@ -145,3 +145,45 @@ def test_a_shard_no_worker_takes_is_reclaimed_and_checked_by_the_parent(
         runs = client.read_flow_runs()
     shards = [r for r in runs if r.parameters.get("run_key") and r.state is not None]
     assert shards and all(r.state.is_cancelled() for r in shards)  # type: ignore[union-attr]
+
+
+def test_per_host_delay_holds_across_two_workers_through_a_global_rate_limit(
+    tmp_path: Path, loopback: Loopback, prefect_api: str
+) -> None:
+    from rightswatch.coordinate import fetcher_for
+
+    urls = [loopback.page(f"/r{n}", BASE) for n in range(6)]
+    cfg = write_config(tmp_path / "rw.yaml", tmp_path / "s", [("r0", urls[0], "auto")])
+    text = cfg.read_text().replace("per_host_delay: 0,", "per_host_delay: 0.5,")
+    cfg.write_text(text.replace("run: {", "run: {coordination: prefect, "))
+    config = load_config(cfg)
+    workers = [fetcher_for(config), fetcher_for(config)]  # two workers, limits of their own
+
+    failures: list[BaseException] = []
+
+    def sweep(fetcher: Any, mine: list[str]) -> None:
+        try:
+            for url in mine:
+                fetcher.fetch(url)
+        except BaseException as exc:  # a thread's exception would otherwise vanish
+            failures.append(exc)
+            raise
+
+    threads = [
+        threading.Thread(target=sweep, args=(workers[0], urls[:3])),
+        threading.Thread(target=sweep, args=(workers[1], urls[3:])),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    pages = {f"/r{n}" for n in range(6)}
+    assert failures == []
+    starts = sorted(s.at for s in loopback.seen if s.path in pages)
+
+    assert len(starts) == 6
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    # One request every 0.5 s for the host as a whole, whichever worker sends it.
+    assert min(gaps) >= 0.3, gaps
+    for fetcher in workers:
+        fetcher.close()
