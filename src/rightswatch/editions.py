@@ -74,18 +74,6 @@ def slots(doc: Document) -> dict[str, Section]:
     return out
 
 
-def _slot_text(doc: Document | None, slot: str) -> str | None:
-    section = slots(doc).get(slot) if doc is not None else None
-    return canonical(section.text) if section is not None else None
-
-
-def _changed_slots(old: Document, new: Document) -> Iterator[tuple[str, Section]]:
-    before, after = slots(old), slots(new)
-    for slot, section in after.items():
-        if slot in before and canonical(before[slot].text) != canonical(section.text):
-            yield slot, section
-
-
 def _at(history: list[SnapshotRecord], moment: datetime) -> SnapshotRecord | None:
     """The snapshot that was current at `moment`."""
     found = None
@@ -109,8 +97,8 @@ def _pairs(config: Config) -> Iterator[tuple[Watch, Watch]]:
                     yield lead, follower
 
 
-def _label(watch: Watch, doc: Document | None) -> str:
-    return watch.lang or (doc.lang if doc is not None else None) or watch.id
+def _label(watch: Watch, doc: Document) -> str:
+    return watch.lang or doc.lang or watch.id
 
 
 def lag_notices(config: Config, store: SnapshotStore, now: datetime) -> list[ChangeEvent]:
@@ -118,14 +106,14 @@ def lag_notices(config: Config, store: SnapshotStore, now: datetime) -> list[Cha
     lag = timedelta(days=config.editions.lag_days)
     outbox = Outbox(store)
     found: list[ChangeEvent] = []
-    docs: dict[tuple[str, str], Document] = {}
+    docs: dict[tuple[str, str], tuple[Document, dict[str, str]]] = {}
 
-    def doc(watch_id: str, record: SnapshotRecord | None) -> Document | None:
-        if record is None:
-            return None
+    def load(watch_id: str, record: SnapshotRecord) -> tuple[Document, dict[str, str]]:
+        """A snapshot's document and its sections' canonical text by slot, read once."""
         key = (watch_id, record.content_hash)
         if key not in docs:
-            docs[key] = store.document(watch_id, record.content_hash)
+            doc = store.document(watch_id, record.content_hash)
+            docs[key] = doc, {slot: canonical(s.text) for slot, s in slots(doc).items()}
         return docs[key]
 
     window = lag * 2 + timedelta(days=HORIZON_DAYS)
@@ -133,28 +121,28 @@ def lag_notices(config: Config, store: SnapshotStore, now: datetime) -> list[Cha
         lead_history, follow_history = store.history(lead.id), store.history(follower.id)
         if not follow_history:
             continue
+        now_doc, now_text = load(follower.id, follow_history[-1])
         for old, new in zip(lead_history, lead_history[1:], strict=False):
             if new.edition != old.edition or not lag <= now - new.taken_at <= window:
                 continue
             then = _at(follow_history, new.taken_at)
             if then is None:
                 continue
+            then_text = load(follower.id, then)[1]
             # The follower's text a lag before: if it changed since, the lead was following.
-            earlier = doc(follower.id, _at(follow_history, new.taken_at - lag) or follow_history[0])
-            then_doc, now_doc = doc(follower.id, then), doc(follower.id, follow_history[-1])
-            lead_old, lead_new = doc(lead.id, old), doc(lead.id, new)
-            assert lead_old is not None and lead_new is not None
-            for slot, section in _changed_slots(lead_old, lead_new):
-                current = _slot_text(now_doc, slot)
-                if current is None:
-                    continue  # the follower has no such section: nothing to match
-                followed = current != _slot_text(then_doc, slot)
-                before = _slot_text(earlier, slot)
-                led = earlier is not None and before != _slot_text(then_doc, slot)
+            earlier = _at(follow_history, new.taken_at - lag) or follow_history[0]
+            earlier_text = load(follower.id, earlier)[1]
+            before_text = load(lead.id, old)[1]
+            lead_doc, after_text = load(lead.id, new)
+            lead_sections = slots(lead_doc)
+            for slot, text in after_text.items():
+                if slot not in before_text or before_text[slot] == text or slot not in now_text:
+                    continue  # unchanged in the lead, or no such section in the follower
+                followed = now_text[slot] != then_text.get(slot)
+                led = earlier_text.get(slot) != then_text.get(slot)
                 if followed or led:
                     continue
-                matching = slots(now_doc)[slot] if now_doc is not None else section
-                title = follower.title or (now_doc.title if now_doc else follower.id)
+                title = follower.title or now_doc.title
                 found.append(
                     outbox.add(
                         ChangeEvent(
@@ -165,11 +153,11 @@ def lag_notices(config: Config, store: SnapshotStore, now: datetime) -> list[Cha
                             title=f"translation lag: {title}",
                             detected_at=now,
                             message=(
-                                f"the {_label(lead, lead_new)} edition changed "
-                                f"'{section.heading}' on {new.taken_at:%Y-%m-%d}; the matching "
-                                f"section of the {_label(follower, now_doc)} edition "
-                                f"('{matching.heading}') has not changed in the "
-                                f"{config.editions.lag_days:g} days since"
+                                f"the {_label(lead, lead_doc)} edition changed "
+                                f"'{lead_sections[slot].heading}' on {new.taken_at:%Y-%m-%d}; "
+                                f"the matching section of the {_label(follower, now_doc)} "
+                                f"edition ('{slots(now_doc)[slot].heading}') has not changed "
+                                f"in the {config.editions.lag_days:g} days since"
                             ),
                             channels=list(follower.channels),
                         )
