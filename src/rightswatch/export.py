@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from rightswatch.config import Watch
 from rightswatch.diff import diff_documents, prepare
-from rightswatch.document import Document, Section
+from rightswatch.document import Document
 from rightswatch.store import SnapshotRecord, SnapshotStore
 
 __all__ = ["COLUMNS", "change_rows", "write_csv", "write_jsonl"]
@@ -42,8 +42,7 @@ COLUMNS = [
 
 
 def _text(doc: Document, index: int | None) -> str:
-    section: Section | None = doc.sections[index] if index is not None else None
-    return section.text if section is not None else ""
+    return doc.sections[index].text if index is not None else ""
 
 
 def _row(
@@ -71,47 +70,59 @@ def change_rows(
 ) -> Iterator[dict[str, Any]]:
     """Rows in watch order, then time; `since` keeps changes whose newer snapshot is later."""
     for watch_id in watch_ids:
-        watch = watches.get(watch_id)
-        history = store.history(watch_id)
-        for old, new in zip(history, history[1:], strict=False):
-            if since is not None and new.taken_at < since:
-                continue
-            url = new.fetch.final_url or (watch.url if watch else "")
-            if new.edition != old.edition:  # a new edition line: one row, not a giant diff
-                yield _row(
-                    watch_id,
-                    url,
-                    old,
-                    new,
-                    section="",
-                    old_section="",
-                    kind="new-edition",
-                    minor=False,
-                    old_text=old.title,
-                    new_text=new.title,
-                    facts=[],
-                )
-                continue
-            before = store.document(watch_id, old.content_hash)
-            after = store.document(watch_id, new.content_hash)
-            if watch is not None:  # as the watch sees them, so indexes below match
-                before = prepare(before, watch.sections, watch.ignore)
-                after = prepare(after, watch.sections, watch.ignore)
-            diff = diff_documents(before, after)
-            for change in diff.changes:
-                yield _row(
-                    watch_id,
-                    url,
-                    old,
-                    new,
-                    section=change.heading,
-                    old_section=change.old_heading or "",
-                    kind=change.kind,
-                    minor=change.minor,
-                    old_text=_text(before, change.old_index),
-                    new_text=_text(after, change.new_index),
-                    facts=[f.model_dump(mode="json") for f in change.facts],
-                )
+        yield from _watch_rows(store, watch_id, watches.get(watch_id), since)
+
+
+def _watch_rows(
+    store: SnapshotStore, watch_id: str, watch: Watch | None, since: datetime | None
+) -> Iterator[dict[str, Any]]:
+    last: tuple[str, Document] | None = None  # a pair's newer side is the next pair's older
+
+    def document(record: SnapshotRecord) -> Document:
+        """As the watch sees it, so the change indexes below match; each read once."""
+        nonlocal last
+        if last is None or last[0] != record.content_hash:
+            doc = store.document(watch_id, record.content_hash)
+            if watch is not None:
+                doc = prepare(doc, watch.sections, watch.ignore)
+            last = (record.content_hash, doc)
+        return last[1]
+
+    history = store.history(watch_id)
+    for old, new in zip(history, history[1:], strict=False):
+        if since is not None and new.taken_at < since:
+            continue
+        url = new.fetch.final_url or (watch.url if watch else "")
+        if new.edition != old.edition:  # a new edition line: one row, not a giant diff
+            yield _row(
+                watch_id,
+                url,
+                old,
+                new,
+                section="",
+                old_section="",
+                kind="new-edition",
+                minor=False,
+                old_text=old.title,
+                new_text=new.title,
+                facts=[],
+            )
+            continue
+        before, after = document(old), document(new)
+        for change in diff_documents(before, after).changes:
+            yield _row(
+                watch_id,
+                url,
+                old,
+                new,
+                section=change.heading,
+                old_section=change.old_heading or "",
+                kind=change.kind,
+                minor=change.minor,
+                old_text=_text(before, change.old_index),
+                new_text=_text(after, change.new_index),
+                facts=[f.model_dump(mode="json") for f in change.facts],
+            )
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
