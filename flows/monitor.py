@@ -7,6 +7,7 @@ Entry points for prefect.yaml (`flows/monitor.py:monitor`, `flows/monitor.py:sha
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -18,6 +19,7 @@ from prefect.utilities.annotations import quote
 from rightswatch.check import CheckContext, WatchResult
 from rightswatch.config import Config, Watch, load_config
 from rightswatch.deliver import DeliveryReport, channels_to_deliver
+from rightswatch.discover import select_watches
 from rightswatch.editions import lag_notices
 from rightswatch.report import RunReport
 from rightswatch.shard import plan_shards, save_results
@@ -32,7 +34,6 @@ from rightswatch.tasks import (
     open_context,
     plan_batches,
     publish_artifacts,
-    select_watches,
     start_shards,
 )
 
@@ -132,10 +133,7 @@ def shard(config_path: str, watches: list[str], run_key: str, shard: int) -> dic
         save_results(ctx.store, run_key, str(flow_run.id), shard, results)
     finally:
         ctx.close()
-    counts: dict[str, int] = {}
-    for result in results:
-        counts[result.status] = counts.get(result.status, 0) + 1
-    return counts
+    return dict(Counter(r.status for r in results))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ __all__ = [
     "load_index",
     "page_watch",
     "save_index",
+    "select_watches",
 ]
 
 
@@ -129,6 +130,21 @@ def discovered_watches(config: Config, store: SnapshotStore) -> list[Watch]:
     return out
 
 
+def select_watches(config: Config, ids: list[str] | None, store: SnapshotStore) -> list[Watch]:
+    """The watches to check: configured ones, plus pages auto_watch indexes discovered; all of
+    them unless `ids` names some. An unknown id is a ValueError naming the known ones."""
+    everything = list(config.watches) + discovered_watches(config, store)
+    if not ids:
+        return everything
+    known = {w.id for w in everything}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ValueError(
+            f"unknown watch id(s) {', '.join(unknown)}; configured: {', '.join(sorted(known))}"
+        )
+    return [w for w in everything if w.id in ids]
+
+
 def _key(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:12]
 
@@ -184,7 +200,8 @@ def check_index(
                 f"{url} appeared on {title}; {taken}{follow}",
             )
         )
-    for url in (u for u in known.links if u not in found):
+    gone = [u for u in known.links if u not in found]
+    for url in gone:
         name = known.links[url] or url
         ctx.outbox.add(
             _notice(
@@ -197,9 +214,8 @@ def check_index(
                 f"{url} is no longer listed on {title}; its snapshots are kept",
             )
         )
-    changed = len(news) + len(set(known.links) - set(found))
     save_index(ctx.store, watch.id, IndexState(links=found, discovered=list(discovered.values())))
-    status: WatchStatus = "changed" if changed else "unchanged"
+    status: WatchStatus = "changed" if news or gone else "unchanged"
     check.healthy(status, page.validators)
     return check.result.model_copy(update={"status": status, "publications": news})
 

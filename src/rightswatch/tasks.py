@@ -23,7 +23,6 @@ from rightswatch.check import CheckContext, WatchResult, check_watches
 from rightswatch.config import Config, Watch
 from rightswatch.coordinate import PrefectLimits, fetcher_for, store_for
 from rightswatch.deliver import DeliveryReport, deliver_channel, local_report_base
-from rightswatch.discover import discovered_watches
 from rightswatch.outbox import Outbox
 from rightswatch.report import RunReport
 from rightswatch.shard import load_shard_results, missing_results
@@ -40,7 +39,6 @@ __all__ = [
     "PROGRESS_LISTENERS",
     "publish_artifacts",
     "report_progress",
-    "select_watches",
     "batch_results",
     "collect_shards",
     "delivery_result",
@@ -98,22 +96,6 @@ def deliver_channel_task(name: str, config: Config, outbox: Outbox) -> DeliveryR
     if report.status == "failed" and report.retryable:
         raise TransientFailure(report)
     return report
-
-
-def select_watches(
-    config: Config, ids: list[str] | None, store: SnapshotStore | None = None
-) -> list[Watch]:
-    """The watches to check: configured ones, plus pages auto_watch indexes discovered."""
-    everything = list(config.watches) + (discovered_watches(config, store) if store else [])
-    if not ids:
-        return everything
-    known = {w.id for w in everything}
-    unknown = [i for i in ids if i not in known]
-    if unknown:
-        raise ValueError(
-            f"unknown watch id(s) {', '.join(unknown)}; configured: {', '.join(sorted(known))}"
-        )
-    return [w for w in everything if w.id in ids]
 
 
 def open_context(config: Config) -> CheckContext:
@@ -176,6 +158,7 @@ class ShardRun:
     flow_run_id: UUID
     name: str
     watches: list[Watch]
+    run_key: str  # the parent's run, under which the shard writes its results
     created: float = field(default_factory=time.monotonic)
 
 
@@ -217,7 +200,7 @@ def start_shards(
             inline += watches
             continue
         assert isinstance(child, FlowRun)  # called from sync code, run_deployment is sync
-        started.append(ShardRun(index, child.id, child.name, watches))
+        started.append(ShardRun(index, child.id, child.name, watches, run_key))
     return started, inline
 
 
@@ -231,10 +214,8 @@ def collect_shards(
     worker. A shard that ended without results, or never ended, becomes an error per watch."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.responses import SetStateStatus
-    from prefect.runtime import flow_run
     from prefect.states import Cancelled, Cancelling
 
-    run_key = str(flow_run.id)
     deadline = time.monotonic() + timeout
     ended: dict[UUID, str] = {}
     reclaimed: list[ShardRun] = []
@@ -268,7 +249,7 @@ def collect_shards(
     for child in children:
         if child in reclaimed:
             continue
-        found = load_shard_results(store, run_key, str(child.flow_run_id))
+        found = load_shard_results(store, child.run_key, str(child.flow_run_id))
         if found is None:
             how = ended.get(child.flow_run_id)
             why = (

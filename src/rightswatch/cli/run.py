@@ -29,7 +29,7 @@ from rightswatch.cli.common import (
 )
 from rightswatch.config import Config, config_path
 from rightswatch.coordinate import store_for
-from rightswatch.discover import discovered_watches
+from rightswatch.discover import select_watches
 from rightswatch.report import exit_code
 
 FLOW_ENTRYPOINT = "flows/monitor.py:monitor"
@@ -142,15 +142,10 @@ def run_monitor(
 def _ids(cfg: Config, wanted: list[str] | None) -> list[str] | None:
     if not wanted:
         return None
-    known = {w.id for w in cfg.watches}
-    if any(w.kind == "index" and w.auto_watch for w in cfg.watches):
-        known |= {w.id for w in discovered_watches(cfg, store_for(cfg))}
-    unknown = [w for w in wanted if w not in known]
-    if unknown:
-        fail(
-            f"unknown watch id(s) {', '.join(unknown)}; configured: {', '.join(sorted(known))}",
-            EXIT_USAGE,
-        )
+    try:
+        select_watches(cfg, wanted, store_for(cfg))
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
     return wanted
 
 
