@@ -68,12 +68,16 @@ def test_a_second_writer_sees_what_the_first_just_wrote(s3_env: S3) -> None:
     url = s3_env.bucket("store-two") + "/snapshots"
     options = {"endpoint_url": s3_env.endpoint}
     one = open_store(url, options=options, lock=_thread_lock())  # type: ignore[arg-type]
-    two = open_store(url, options=options, lock=_thread_lock())  # type: ignore[arg-type]
+    # Another worker: a filesystem object of its own, so one's writes cannot clear its cache.
+    two = open_store(url, options={**options, "skip_instance_cache": True}, lock=_thread_lock())  # type: ignore[arg-type]
     raw, base = page("base")
-    assert two.history("kz") == []  # listed once, so a stale listing cache would show here
-    record = one.record("kz", base, info(raw, T0), raw)
-    assert two.history("kz") == [record]
-    assert two.record("kz", base, info(raw, T0 + timedelta(hours=1)), raw) == record
+    assert two.history("kz") == []
+    first = one.record("kz", base, info(raw, T0), raw)
+    assert two.history("kz") == [first]  # the folder is listed now...
+    raw2, edited = page("torture_number")
+    second = one.record("kz", edited, info(raw2, T0 + timedelta(hours=1)), raw2)
+    assert two.history("kz") == [first, second]  # ...so a cached listing would miss this
+    assert two.record("kz", edited, info(raw2, T0 + timedelta(hours=2)), raw2) == second
 
 
 def test_a_remote_store_refuses_to_lock_without_a_shared_lock(s3_env: S3) -> None:

@@ -33,7 +33,10 @@ class FsspecBlobs:
     ) -> None:
         self.url = url.rstrip("/")
         try:
-            fs, root = fsspec.core.url_to_fs(self.url, **dict(options or {}))
+            # Another worker may write at any time: never answer from a cached listing.
+            fs, root = fsspec.core.url_to_fs(
+                self.url, **{**dict(options or {}), "use_listings_cache": False}
+            )
         except ImportError as exc:
             raise RemoteStoreError(
                 f"snapshots: {url!r} needs a filesystem package that is not installed "
@@ -66,26 +69,19 @@ class FsspecBlobs:
     def write(self, path: str, data: bytes) -> None:
         # One PUT: readers see the old object or the new one, never a part of either.
         self.fs.pipe_file(self._full(path), data)
-        self.fs.invalidate_cache(self._full(path))
 
     def exists(self, path: str) -> bool:
-        full = self._full(path)
-        self.fs.invalidate_cache(full)
-        return bool(self.fs.exists(full))
+        return bool(self.fs.exists(self._full(path)))
 
     def delete(self, path: str) -> None:
         try:
             self.fs.rm_file(self._full(path))
         except FileNotFoundError:
-            return
-        self.fs.invalidate_cache(self._full(path))
+            pass
 
     def list(self, prefix: str) -> list[str]:
-        folder = self._full(prefix)
-        # Another worker may have written since our last listing: never trust fsspec's cache.
-        self.fs.invalidate_cache(folder)
         try:
-            entries = self.fs.ls(folder, detail=False)
+            entries = self.fs.ls(self._full(prefix), detail=False)
         except FileNotFoundError:
             return []
         names = {str(e).rstrip("/").rsplit("/", 1)[-1] for e in entries}
