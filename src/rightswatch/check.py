@@ -163,8 +163,8 @@ def _accept(
     if check.base_doc is None:
         _advance(check, record.id, record.content_hash, fetched, "baseline")
         return check.result.model_copy(update={"status": "baseline", "snapshot": record.id})
+    old_hash = state.last_good_hash or check.base_doc.content_hash()
     if rolled:  # one notice and a new edition line, not a diff of every section
-        old_hash = state.last_good_hash or check.base_doc.content_hash()
         notice = check.ctx.outbox.add(
             ChangeEvent(
                 id=ChangeEvent.make_id(watch.id, "edition", old_hash, record.content_hash),
@@ -187,7 +187,6 @@ def _accept(
     alerts = diff.alerts
     event = None
     if alerts:
-        old_hash = state.last_good_hash or check.base_doc.content_hash()
         report = write_report(
             store,
             watch.id,

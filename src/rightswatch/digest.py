@@ -35,7 +35,7 @@ class Digest(BaseModel):
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     watches: list[WatchDigest] = []
     notices: list[ChangeEvent] = []  # health, publication, edition and lag notices
-    mentions: list[Mention] = []  # subscribed keywords that appeared or disappeared
+    mentions: list[Mention] = []  # subscribed keywords that appeared or went, in `watches`
     report_base_url: str | None = None
 
     def report_link(self, event: ChangeEvent) -> str | None:
@@ -49,17 +49,13 @@ class Digest(BaseModel):
 
     @property
     def is_empty(self) -> bool:
-        return not self.watches and not self.notices and not self.mentions
+        return not self.watches and not self.notices  # a mention always comes with its change
 
     def subject(self) -> str:
         if not self.watches:
             notice = self.notices[0] if self.notices else None
             if notice is None:
-                return (
-                    "rightswatch: keyword " + self.mentions[0].headline()
-                    if self.mentions
-                    else "rightswatch"
-                )
+                return "rightswatch"
             if notice.kind in ("failing", "recovered"):
                 return f"rightswatch: {notice.title} {notice.kind}"
             return f"rightswatch: {notice.title}"
