@@ -7,10 +7,9 @@ the run rather than per task.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,12 +19,13 @@ from urllib import robotparser
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NameResolutionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from rightswatch.config import FetchSettings
 from rightswatch.decode import decode_html, looks_binary
+from rightswatch.fetcherrors import FetchError, inner_reason, no_dns, request_error
+from rightswatch.hops import RedirectLimit, get_checked
+from rightswatch.netpolicy import AddressPolicy, AddressRefused, PinnedAdapter
 from rightswatch.politeness import HostLimiter
 
 __all__ = [
@@ -87,26 +87,6 @@ class NotModified:
     elapsed: float
 
 
-class FetchError(Exception):
-    """A fetch that failed; `kind` is machine-readable, the message says what and where."""
-
-    def __init__(
-        self,
-        url: str,
-        kind: str,
-        message: str,
-        *,
-        status: int | None = None,
-        retryable: bool = False,
-    ) -> None:
-        super().__init__(f"{url}: {message}")
-        self.url = url
-        self.message = message
-        self.kind = kind
-        self.status = status
-        self.retryable = retryable
-
-
 class _CappedRetry(Retry):
     """urllib3 Retry that honours Retry-After but never sleeps longer than MAX_RETRY_AFTER."""
 
@@ -120,6 +100,8 @@ class Fetcher:
     settings: FetchSettings
     # Per-host limits shared with other workers (rightswatch.coordinate), if any.
     shared_slot: Callable[[str], AbstractContextManager[None]] | None = None
+    # Where requests may go (netpolicy.py); tests give one with their own resolver.
+    policy: AddressPolicy | None = None
     session: requests.Session = field(init=False)
     limiter: HostLimiter = field(init=False)
     _robots: dict[str, robotparser.RobotFileParser | FetchError | None] = field(
@@ -144,9 +126,13 @@ class Fetcher:
             raise_on_status=False,
             raise_on_redirect=False,
         )
+        if self.policy is None:
+            self.policy = AddressPolicy(allow_private=s.allow_private)
         self.session = requests.Session()
         pool = max(10, s.per_host_concurrency * 4)
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
+        adapter = PinnedAdapter(
+            self.policy, max_retries=retry, pool_connections=pool, pool_maxsize=pool
+        )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update(
@@ -167,14 +153,14 @@ class Fetcher:
         self.close()
 
     # robots.txt -----------------------------------------------------------------------------
-    def _robots_for(self, url: str) -> robotparser.RobotFileParser | None:
+    def _robots_for(self, url: str, trusted: Collection[str]) -> robotparser.RobotFileParser | None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._robots_lock:
             cached = origin in self._robots
             entry = self._robots.get(origin)
         if not cached:
-            entry = self._load_robots(origin, parts.hostname or "")
+            entry = self._load_robots(origin, parts.hostname or "", trusted)
             with self._robots_lock:
                 self._robots[origin] = entry
         if isinstance(entry, FetchError):  # an unknown host: fail every page on it at once
@@ -182,36 +168,46 @@ class Fetcher:
         return entry
 
     def _load_robots(
-        self, origin: str, host: str
+        self, origin: str, host: str, trusted: Collection[str]
     ) -> robotparser.RobotFileParser | FetchError | None:
         parser = robotparser.RobotFileParser()
         try:
             with self.limiter.slot(host):
-                resp = self.session.get(f"{origin}/robots.txt", timeout=self.settings.timeout)
-        except requests.RequestException as exc:
-            error = self._request_error(f"{origin}/robots.txt", exc)
-            # Unreachable: let the page fetch report the real error, unless DNS already did.
-            return error if error.kind == "dns" else None
+                resp = self._get(f"{origin}/robots.txt", {}, trusted, self.settings.timeout)[0]
+                with resp:
+                    status, text = resp.status_code, resp.text if resp.status_code < 400 else ""
+        except (FetchError, requests.RequestException) as error:
+            # Unreachable (or redirected somewhere refused): the page fetch reports the real
+            # error, unless DNS already did.
+            return error if isinstance(error, FetchError) and error.kind == "dns" else None
+        if status >= 500:
+            parser.parse(["User-agent: *", "Disallow: /"])  # RFC 9309: assume disallowed
         else:
-            if resp.status_code >= 500:
-                parser.parse(["User-agent: *", "Disallow: /"])  # RFC 9309: assume disallowed
-            elif resp.status_code < 400:
-                parser.parse(resp.text.splitlines())
-            else:
-                parser.parse([])  # 4xx: no robots.txt, everything allowed
+            parser.parse(text.splitlines())  # 4xx: no robots.txt, everything allowed
         return parser
 
-    def allowed_by_robots(self, url: str) -> bool:
-        parser = self._robots_for(url)
+    def allowed_by_robots(self, url: str, trusted: Collection[str] | None = None) -> bool:
+        parser = self._robots_for(url, _trusted(url, trusted))
         if parser is None:
             return True
         agent = self.settings.user_agent.split("/", 1)[0] or "*"
         return parser.can_fetch(agent, url)
 
     # pages ----------------------------------------------------------------------------------
-    def fetch(self, url: str, validators: Validators | None = None) -> Page | NotModified:
-        """Fetch one page; raises FetchError with a clear, per-URL message."""
-        if self.settings.respect_robots and not self.allowed_by_robots(url):
+    def fetch(
+        self,
+        url: str,
+        validators: Validators | None = None,
+        *,
+        trusted: Collection[str] | None = None,
+    ) -> Page | NotModified:
+        """Fetch one page; raises FetchError with a clear, per-URL message.
+
+        `trusted`: hosts the address policy lets through whatever they resolve to; by default
+        the URL's own host (the caller named it: a watch's configured or vetted URL)."""
+        trusted = _trusted(url, trusted)
+        self.check_address(url, trusted)  # before robots.txt: a refused host gets no request
+        if self.settings.respect_robots and not self.allowed_by_robots(url, trusted):
             raise FetchError(
                 url,
                 "robots",
@@ -223,40 +219,58 @@ class Fetcher:
         fetched_at = datetime.now(UTC)
         headers = validators.headers() if validators else {}
         with self.limiter.slot(host):
-            try:
-                resp = self.session.get(
-                    url,
-                    headers=headers,
-                    stream=True,
-                    timeout=(self.settings.timeout, self.settings.timeout),
-                )
-            except requests.RequestException as exc:
-                raise self._request_error(url, exc) from None
+            timeout = self.settings.timeout
+            resp, hops = self._get(url, headers, trusted, (timeout, timeout))
             with resp:
-                return self._read(url, resp, started, fetched_at)
+                return self._read(url, resp, started, fetched_at, hops)
 
-    def _request_error(self, url: str, exc: requests.RequestException) -> FetchError:
-        """Map requests' exceptions, including urllib3's exhausted retries, to one FetchError."""
-        reason = getattr(exc.args[0], "reason", None) if exc.args else None
-        if isinstance(exc, requests.Timeout) or isinstance(reason, ReadTimeoutError):
-            message = f"no answer within {self.settings.timeout:g} s (fetch.timeout)"
-            return FetchError(url, "timeout", message, retryable=True)
-        if isinstance(exc, requests.exceptions.RetryError):
-            message = f"still failing after {self.settings.retries} retries (fetch.retries)"
-            return FetchError(url, "http", message, retryable=True)
-        if isinstance(exc, requests.ConnectionError):
-            if isinstance(reason, NameResolutionError) or "NameResolutionError" in repr(exc):
-                host = urlsplit(url).hostname
-                message = (
-                    f"cannot resolve host {host!r}: no DNS answer (offline, or a typo in the URL?)"
-                )
-                return FetchError(url, "dns", message, retryable=False)
-            message = f"connection failed: {_reason(exc)}"
-            return FetchError(url, "connection", message, retryable=True)
-        return FetchError(url, "connection", f"request failed: {_reason(exc)}", retryable=True)
+    def check_address(self, url: str, trusted: Collection[str] = ()) -> None:
+        """The address policy for one URL, as a FetchError: for the browser renderer's and
+        Save Page Now's own requests too."""
+        assert self.policy is not None
+        try:
+            self.policy.check(url, trusted)
+        except AddressRefused as exc:
+            raise FetchError(url, "refused", exc.message) from None
+        except OSError:
+            raise FetchError(url, "dns", no_dns(url)) from None
+
+    def _get(
+        self,
+        url: str,
+        headers: dict[str, str],
+        trusted: Collection[str],
+        timeout: float | tuple[float, float],
+    ) -> tuple[requests.Response, tuple[str, ...]]:
+        """GET with redirects followed under the address policy; every failure a FetchError."""
+        assert self.policy is not None
+        try:
+            resp, hops = get_checked(
+                self.session,
+                self.policy,
+                url,
+                headers=headers,
+                trusted=trusted,
+                max_redirects=self.settings.max_redirects,
+                timeout=timeout,
+            )
+        except AddressRefused as exc:
+            raise FetchError(url, "refused", exc.message) from None
+        except RedirectLimit as exc:
+            raise FetchError(url, "redirects", exc.message) from None
+        except requests.RequestException as exc:
+            raise request_error(url, exc, self.settings) from None
+        except OSError:
+            raise FetchError(url, "dns", no_dns(url)) from None
+        return resp, hops
 
     def _read(
-        self, url: str, resp: requests.Response, started: float, fetched_at: datetime
+        self,
+        url: str,
+        resp: requests.Response,
+        started: float,
+        fetched_at: datetime,
+        redirects: tuple[str, ...] = (),
     ) -> Page | NotModified:
         validators = Validators(resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
         if resp.status_code == 304:
@@ -306,7 +320,7 @@ class Fetcher:
             validators=validators,
             fetched_at=fetched_at,
             elapsed=time.monotonic() - started,
-            redirects=tuple(r.url for r in resp.history),
+            redirects=redirects,
         )
 
     def _read_body(self, url: str, resp: requests.Response, started: float) -> bytes:
@@ -345,7 +359,7 @@ class Fetcher:
             raise FetchError(
                 url,
                 "truncated",
-                f"body ended early: {_reason(exc)}",
+                f"body ended early: {inner_reason(exc)}",
                 status=resp.status_code,
                 retryable=True,
             ) from None
@@ -357,7 +371,7 @@ class Fetcher:
             raise FetchError(
                 url,
                 "truncated",
-                f"connection lost mid-body: {_reason(exc)}",
+                f"connection lost mid-body: {inner_reason(exc)}",
                 status=resp.status_code,
                 retryable=True,
             ) from None
@@ -372,16 +386,5 @@ class Fetcher:
         return b"".join(chunks)
 
 
-def _reason(exc: BaseException) -> str:
-    """The innermost cause, without the URL noise urllib3 wraps around it."""
-    inner: BaseException = exc
-    while True:
-        nxt = inner.__context__ or inner.__cause__
-        if nxt is None or nxt is inner:
-            break
-        inner = nxt
-    text = str(inner) or type(inner).__name__
-    match = re.search(r"\[Errno -?\d+\] ([^')]+)", text)
-    if match:
-        return match.group(1).strip()
-    return text.split(": ", 1)[-1][:200]
+def _trusted(url: str, trusted: Collection[str] | None) -> Collection[str]:
+    return (urlsplit(url).hostname or "",) if trusted is None else trusted

@@ -41,6 +41,10 @@ class FetchSettings(_Strict):
     per_host_delay: float = Field(1.0, ge=0, le=600)
     max_bytes: int = Field(10 * 1024 * 1024, gt=0)
     respect_robots: bool = True
+    # Connect to loopback, private, link-local... addresses (README "Security"); for an
+    # intranet deployment. A watch's own configured host is always allowed.
+    allow_private: bool = False
+    max_redirects: int = Field(5, ge=0, le=30)
 
 
 class RunSettings(_Strict):
@@ -84,6 +88,9 @@ class GuardSettings(_Strict):
     min_sections_ratio: float = Field(0.5, gt=0, le=1)  # ... or of the sections
     min_title_similarity: float = Field(0.3, ge=0, le=1)
     accept_after: int = Field(2, ge=1, le=100)  # runs a big deletion must persist to be real
+    # Bounded work per page: a document beyond these is suspect (real reports have < 300).
+    max_sections: int = Field(5_000, ge=1)
+    max_paragraphs: int = Field(50_000, ge=1)
 
 
 class HealthSettings(_Strict):
@@ -145,6 +152,8 @@ class Watch(_Strict):
     kind: Literal["page", "index"] = "page"
     link_pattern: str | None = None
     auto_watch: bool = False
+    link_hosts: list[str] = Field(default_factory=list)  # other hosts an index may link to
+    max_auto_watches: int = Field(200, ge=0, le=100_000)  # pages one index may add
     edition_of: str | None = None  # id of the watch this page is a translation of
     lang: str | None = None  # this edition's language, for messages (e.g. ru)
 
