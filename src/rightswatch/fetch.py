@@ -25,7 +25,7 @@ from rightswatch.config import FetchSettings
 from rightswatch.decode import decode_html, looks_binary
 from rightswatch.fetcherrors import FetchError, inner_reason, no_dns, request_error
 from rightswatch.hops import RedirectLimit, get_checked
-from rightswatch.netpolicy import AddressPolicy, AddressRefused, PinnedAdapter
+from rightswatch.netpolicy import AddressPolicy, AddressRefused, PinnedAdapter, own_hosts
 from rightswatch.politeness import HostLimiter
 
 __all__ = [
@@ -387,4 +387,4 @@ class Fetcher:
 
 
 def _trusted(url: str, trusted: Collection[str] | None) -> Collection[str]:
-    return (urlsplit(url).hostname or "",) if trusted is None else trusted
+    return own_hosts(url) if trusted is None else trusted

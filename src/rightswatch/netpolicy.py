@@ -31,6 +31,8 @@ __all__ = [
     "PinnedAdapter",
     "Resolver",
     "address_rule",
+    "host_matches",
+    "own_hosts",
     "system_resolver",
 ]
 
@@ -115,6 +117,23 @@ def default_port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
 
 
+def host_matches(url: str, hosts: Collection[str]) -> bool:
+    """Whether `url` is on one of `hosts`: "name:port" matches that port only, a bare "name"
+    its web ports (80, 443), so a trusted host's other ports (admin consoles) are not."""
+    parts = urlsplit(url)
+    host = _norm(parts.hostname or "")
+    port = parts.port or default_port(parts.scheme)
+    names = {_norm(h) for h in hosts}
+    return f"{host}:{port}" in names or (port in (80, 443) and host in names)
+
+
+def own_hosts(url: str) -> frozenset[str]:
+    """The hosts a user named by configuring `url`: its name on its own port and web ports."""
+    parts = urlsplit(url)
+    host = _norm(parts.hostname or "")
+    return frozenset({host, f"{host}:{parts.port or default_port(parts.scheme)}"})
+
+
 @dataclass
 class AddressPolicy:
     allow_private: bool = False
@@ -129,7 +148,7 @@ class AddressPolicy:
         if parts.scheme not in ("http", "https") or not host:
             raise AddressRefused(url, "refused: only http:// and https:// URLs are fetched")
         addresses = self._addresses(host, parts.port or default_port(parts.scheme))
-        if self.allow_private or host in {_norm(t) for t in trusted}:
+        if self.allow_private or host_matches(url, trusted):
             return Pin(host, addresses[0])
         for address in addresses:
             reason = self.classify(ipaddress.ip_address(address))
@@ -171,7 +190,7 @@ class PinnedAdapter(HTTPAdapter):
         self._local = _Local()
         super().__init__(**kwargs)
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         request: PreparedRequest,
         stream: bool = False,
@@ -197,10 +216,10 @@ class PinnedAdapter(HTTPAdapter):
 
     def build_connection_pool_key_attributes(
         self, request: PreparedRequest, verify: bool | str, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
-            request, verify, cert
-        )
+    ) -> Any:  # requests' private TypedDicts, which lack server_hostname
+        params, kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        host_params: dict[str, Any] = dict(params)
+        pool_kwargs: dict[str, Any] = dict(kwargs)
         pin = self._local.pin
         if pin is not None:
             host_params["host"] = pin.address
