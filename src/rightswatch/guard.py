@@ -45,6 +45,14 @@ def assess(
 ) -> Verdict | None:
     """Why `doc` is suspect, or None when it may replace `baseline`."""
     settings = settings or GuardSettings()
+    paragraphs = sum(len(s.paragraphs) for s in doc.sections)
+    if len(doc.sections) > settings.max_sections or paragraphs > settings.max_paragraphs:
+        return Verdict(
+            f"the page has {len(doc.sections):,} sections and {paragraphs:,} paragraphs, over "
+            f"the limits (guard.max_sections {settings.max_sections:,}, guard.max_paragraphs "
+            f"{settings.max_paragraphs:,}): a generated or hostile page, not a report",
+            False,
+        )
     if _BLOCK_TITLES.search(doc.title) and (
         baseline is None or not _BLOCK_TITLES.search(baseline.title)
     ):

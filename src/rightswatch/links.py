@@ -42,8 +42,10 @@ def link_refusal(url: str, hosts: Collection[str]) -> str | None:
         reason = address_rule(ipaddress.ip_address(parts.hostname))
     except ValueError:
         reason = None
-    what = f"{where} is {reason}" if reason else f"{where} is another host"
-    return f"{what}, not the index's own; add it to the watch's link_hosts to follow it"
+    what = f" ({reason})" if reason else ""
+    return (
+        f"{where} is not the index's own host{what}; add it to the watch's link_hosts to follow it"
+    )
 
 
 def split_links(
