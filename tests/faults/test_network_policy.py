@@ -325,3 +325,27 @@ def test_a_hostile_title_and_link_yield_a_slug_id_inside_the_store(
     store = (tmp_path / "s").resolve()
     assert all(store in p.resolve().parents for p in store.rglob("*"))
     assert not (tmp_path / "etc").exists()
+
+
+def test_max_auto_watches_bounds_the_pages_one_index_adds(
+    tmp_path: Path, loopback: Loopback
+) -> None:
+    names = ["a", "b", "c", "d", "e"]
+    for name in names:
+        loopback.page(CHAPTER + name, _chapter(f"World Report 2021: {name.upper()}"))
+    url = loopback.page("/wr", _index([(CHAPTER + n, n) for n in names[:3]]))
+    config = _index_cfg(tmp_path, url, watch=", max_auto_watches: 2")
+    ctx = _ctx(config)
+    first = check_watch(config.watches[0], ctx)
+    assert [w.url for w in discovered_watches(config, ctx.store)] == [
+        loopback.url(CHAPTER + n) for n in names[:2]
+    ]
+    assert [r.url for r in first.refused_links] == [loopback.url(CHAPTER + "c")]
+    assert "over max_auto_watches (2)" in first.refused_links[0].reason
+    loopback.page("/wr", _index([(CHAPTER + n, n) for n in names]))
+    later = check_watch(config.watches[0], ctx)
+    assert later.status == "changed" and later.publications == ["d", "e"]  # reported...
+    assert len(discovered_watches(config, ctx.store)) == 2  # ...not watched
+    assert loopback.requests_to(CHAPTER + "d") == []
+    [notice, _] = [e for e in ctx.outbox.events("w") if e.kind == "publication"]
+    assert "not watched" in (notice.message or "") and "max_auto_watches" in (notice.message or "")

@@ -171,6 +171,20 @@ class Watch(_Strict):
             )
         return value
 
+    @field_validator("link_hosts")
+    @classmethod
+    def _check_link_hosts(cls, values: list[str]) -> list[str]:
+        out = []
+        for value in values:
+            host = value.strip().rstrip(".").lower()
+            if not host or "/" in host or "@" in host or " " in host:
+                raise ValueError(
+                    f"{value!r} is not a host name; give names like 'www.hrw.org', or "
+                    "'intranet.example:8080' for one port only (no scheme, no path)"
+                )
+            out.append(host)
+        return out
+
     @field_validator("url")
     @classmethod
     def _check_url(cls, value: str) -> str:
