@@ -203,11 +203,7 @@ class PinnedAdapter(HTTPAdapter):
         url = request.url or ""
         if pin is None:
             pin = self.policy.check(url)
-        parts = urlsplit(url)
-        if parts.port and parts.port != default_port(parts.scheme):
-            request.headers["Host"] = f"{parts.hostname}:{parts.port}"
-        else:
-            request.headers["Host"] = str(parts.hostname)
+        request.headers["Host"] = urlsplit(url).netloc.rsplit("@", 1)[-1]  # [v6]:port kept
         self._local.pin = pin
         try:
             return super().send(request, stream, timeout, verify, cert, proxies)

@@ -23,6 +23,7 @@ import pytest
 
 from rightswatch.check import CheckContext, WatchResult, check_watch
 from rightswatch.config import WATCH_ID, Config, parse_config
+from rightswatch.deliver import deliver_channel
 from rightswatch.discover import discovered_watches, load_index
 from rightswatch.fetch import Fetcher
 from rightswatch.netpolicy import AddressPolicy, address_rule
@@ -115,6 +116,10 @@ def test_an_index_follows_its_own_host_and_never_requests_another(
     assert check_watch(ctx.config.watches[0], ctx).refused_links == [refused]  # every run...
     assert len([e for e in ctx.outbox.events("w") if e.kind == "refused"]) == 1  # ...one notice
     assert _paths(two) == []
+    assert deliver_channel("console", ctx.config, ctx.outbox).status == "sent"
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "link not followed: Russia" in printed and elsewhere in printed
+    assert "is not the index's own host" in printed
 
 
 def test_a_redirect_to_another_loopback_address_is_refused_at_the_hop(
