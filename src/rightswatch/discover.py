@@ -182,12 +182,7 @@ def check_index(
     before = known.refused if known else {}
     refusals = _report_refused(watch, ctx, now, title, stamp, refused, before, listed)
     if known is None:  # the first look: everything listed is the baseline, not news
-        urls, over = links.cap_watched(list(found), 0, watch.max_auto_watches)
-        items = [_item(watch, url, found[url], now) for url in urls]
-        save_index(ctx.store, watch.id, _state(found, items, refused, page))
-        check.healthy("baseline", page.validators)
-        refusals += _over_cap(watch, over)
-        return check.result.model_copy(update={"status": "baseline", "refused_links": refusals})
+        return _first_look(check, page, found, refused, refusals)
     if known.links and not found:
         suspect = check.unhealthy(
             "suspect",
@@ -198,16 +193,53 @@ def check_index(
     discovered = {d.id: d for d in known.discovered}
     new = [u for u in found if u not in known.links]
     take, over = links.cap_watched(new, len(discovered), watch.max_auto_watches)
-    news = []
-    for url in new:
-        item, first = _item(watch, url, found[url], now), None
-        if url in take:
-            first = first_snapshot(page_watch(watch, item))
-            discovered[item.id] = item
-        news.append(_publication(watch, ctx, now, title, stamp, item, first, url in take))
-    gone = [u for u in known.links if u not in found]
+    news = [
+        _publication(
+            watch, ctx, now, title, stamp, _item(watch, url, found[url], now), take, first_snapshot
+        )
+        for url in new
+    ]
+    for url in take:  # snapshotted by _publication, watched from now on
+        item = _item(watch, url, found[url], now)
+        discovered[item.id] = item
+    gone = _report_gone(watch, ctx, now, title, stamp, known.links, found)
+    save_index(ctx.store, watch.id, _state(found, list(discovered.values()), refused, page))
+    status: WatchStatus = "changed" if news or gone else "unchanged"
+    check.healthy(status, page.validators)
+    refusals += _over_cap(watch, over)
+    update = {"status": status, "publications": news, "refused_links": refusals}
+    return check.result.model_copy(update=update)
+
+
+def _first_look(
+    check: CheckInProgress,
+    page: Page,
+    found: dict[str, str],
+    refused: dict[str, str],
+    refusals: list[RefusedLink],
+) -> WatchResult:
+    watch = check.watch
+    urls, over = links.cap_watched(list(found), 0, watch.max_auto_watches)
+    items = [_item(watch, url, found[url], check.now) for url in urls]
+    save_index(check.store, watch.id, _state(found, items, refused, page))
+    check.healthy("baseline", page.validators)
+    update = {"status": "baseline", "refused_links": refusals + _over_cap(watch, over)}
+    return check.result.model_copy(update=update)
+
+
+def _report_gone(
+    watch: Watch,
+    ctx: CheckContext,
+    now: datetime,
+    title: str,
+    stamp: str,
+    before: Mapping[str, str],
+    found: Mapping[str, str],
+) -> list[str]:
+    """A notice for each link no longer listed; returns their URLs."""
+    gone = [u for u in before if u not in found]
     for url in gone:
-        name = known.links[url] or url
+        name = before[url] or url
         ctx.outbox.add(
             _notice(
                 watch,
@@ -219,12 +251,7 @@ def check_index(
                 f"{url} is no longer listed on {title}; its snapshots are kept",
             )
         )
-    save_index(ctx.store, watch.id, _state(found, list(discovered.values()), refused, page))
-    status: WatchStatus = "changed" if news or gone else "unchanged"
-    check.healthy(status, page.validators)
-    refusals += _over_cap(watch, over)
-    update = {"status": status, "publications": news, "refused_links": refusals}
-    return check.result.model_copy(update=update)
+    return gone
 
 
 def _state(
@@ -240,10 +267,12 @@ def _publication(
     title: str,
     stamp: str,
     item: Discovered,
-    first: WatchResult | None,
-    taken: bool,
+    take: list[str],
+    first_snapshot: Callable[[Watch], WatchResult],
 ) -> str:
-    """The notice of one new link; returns the publication's name."""
+    """The notice of one new link, snapshotted at once when in `take`; returns its name."""
+    taken = item.url in take
+    first = first_snapshot(page_watch(watch, item)) if taken else None
     ok = first is not None and first.status not in ("error", "suspect")
     name = first.title if first is not None and ok and first.title != item.id else ""
     name = name or item.text or item.url
