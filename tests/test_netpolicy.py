@@ -77,6 +77,10 @@ def test_the_metadata_service_is_refused_before_any_connection() -> None:
         with pytest.raises(FetchError) as error:
             fetcher.fetch("http://169.254.169.254/latest/meta-data/", trusted=())
     assert error.value.kind == "refused" and not error.value.retryable
+    with Fetcher(FetchSettings(retries=0, timeout=2)) as fetcher:  # for a renderer, Save Page Now
+        with pytest.raises(FetchError, match="cloud metadata service"):
+            fetcher.check_address("http://[::ffff:169.254.169.254]/latest/")
+        fetcher.check_address("http://127.0.0.1:8000/", trusted=["127.0.0.1:8000"])
     assert str(error.value) == (
         "http://169.254.169.254/latest/meta-data/: refused: 169.254.169.254 is a link-local "
         "address (cloud metadata service); set fetch.allow_private: true if this is intended"
