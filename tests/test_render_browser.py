@@ -24,9 +24,7 @@ pytestmark = pytest.mark.slow
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TWIN = (FIXTURES / "hrw_kazakhstan_2021.html").read_text(encoding="utf-8")
-BODY = re.compile(
-    r'(<div class="article-body[^"]*">)(.*?)(\s*<div class="social-share)', re.S
-)
+BODY = re.compile(r'(<div class="article-body[^"]*">)(.*?)(\s*<div class="social-share)', re.S)
 FIGURE = "reported they had received 140 complaints of torture"
 SENTENCE = (
     "The Coalition Against Torture, an anti-torture network of nongovernmental organizations "

@@ -87,11 +87,28 @@ def _is_heading_font(line: Line, body: float) -> bool:
     return short and (line.size >= body * 1.15 or (line.bold and line.size >= body * 0.95))
 
 
-def _joined(previous: str, line: str) -> str:
-    """Join two lines of a paragraph, undoing a hyphen that only split a word at the line end."""
-    if re.search(r"[^\W\d_]-$", previous) and line[:1].islower():
-        return previous[:-1] + line
-    return f"{previous} {line}"
+_WORD = re.compile(r"[^\W_][\w\-’']*")
+
+
+def vocabulary(lines: list[Line]) -> frozenset[str]:
+    """Every word written whole on some line, to tell anti-/torture from inter-/national."""
+    return frozenset(w.casefold() for ln in lines for w in _WORD.findall(ln.text))
+
+
+def _joined(previous: str, line: str, words: frozenset[str] = frozenset()) -> str:
+    """Join two lines of a paragraph, undoing a hyphen that only split a word at the line end:
+    inter-/national is one word, but Covid-/19, Kasym-/Jomart and anti-/torture (written so
+    elsewhere in the document) keep their hyphen."""
+    if not re.search(r"[^\W\d_]-$", previous):
+        return f"{previous} {line}"
+    if not line[:1].islower():
+        return previous + line
+    head = _WORD.findall(previous[:-1])[-1:] or [""]
+    tail = _WORD.findall(line)[:1] or [""]
+    compound = f"{head[0]}-{tail[0]}".casefold()
+    if compound in words and f"{head[0]}{tail[0]}".casefold() not in words:
+        return previous + line
+    return previous[:-1] + line
 
 
 @dataclass
@@ -102,6 +119,7 @@ class _Flow:
     body: float
     right: float
     paragraphs: list[str]
+    words: frozenset[str] = frozenset()
     current: str = ""
     last: Line | None = None
 
@@ -123,7 +141,7 @@ class _Flow:
             self.flush()
             self.current = text
         else:
-            self.current = _joined(self.current, text)
+            self.current = _joined(self.current, text, self.words)
         self.last = line
 
     def flush(self) -> None:
@@ -221,7 +239,7 @@ def build_sections(
         title = title or " ".join(normalize(ln.text) for ln in lines[:skip])
     levels = _renumber({i: lv for i, lv in levels.items() if i >= skip})
     right = max((ln.x1 for ln in lines), default=0.0)
-    flow = _Flow(_leading(lines, body), body, right, [])
+    flow = _Flow(_leading(lines, body), body, right, [], vocabulary(lines))
     out = _Sections(intro, [], {}, [])
     heading: str | None = None
     level, previous = 0, -2
