@@ -42,9 +42,12 @@ def sections(doc: Document) -> list[tuple[str, list[str]]]:
     return [(s.heading, s.paragraphs) for s in doc.sections]
 
 
-@pytest.mark.parametrize("bookmarks", [True, False])
-def test_pdf_sections_and_paragraphs_equal_the_html_chapter(bookmarks: bool) -> None:
-    doc = extract_pdf(chapter_pdf(TWIN, bookmarks=bookmarks), "http://127.0.0.1/k.pdf")
+@pytest.mark.parametrize(("bookmarks", "height"), [(True, None), (False, None), (False, 420)])
+def test_pdf_sections_and_paragraphs_equal_the_html_chapter(
+    bookmarks: bool, height: float | None
+) -> None:
+    pdf = chapter_pdf(TWIN, bookmarks=bookmarks, page_height=height)
+    doc = extract_pdf(pdf, "http://127.0.0.1/k.pdf")
     assert doc.title == "World Report 2021: Kazakhstan"
     assert doc.profile == "pdf" and doc.pages and doc.pages >= 3
     assert sections(doc) == sections(TWIN)

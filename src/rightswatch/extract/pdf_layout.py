@@ -120,6 +120,7 @@ class _Flow:
     right: float
     paragraphs: list[str]
     words: frozenset[str] = frozenset()
+    floor: float = 0.0  # the lowest body line on any page: where full pages end
     current: str = ""
     last: Line | None = None
 
@@ -127,9 +128,11 @@ class _Flow:
         last = self.last
         if last is None or not self.current:
             return True
-        ended = bool(_SENTENCE_END.search(last.text.strip())) and last.x1 < self.right * 0.9
-        if last.page != line.page:  # across a page break, only the sentence tells
-            return ended
+        sentence = bool(_SENTENCE_END.search(last.text.strip()))
+        ended = sentence and last.x1 < self.right * 0.9
+        if last.page != line.page:  # across a page break: a short last line, or room left
+            room = last.bottom < self.floor - (self.leading + self.body)
+            return ended or (sentence and room)
         gap = line.top - last.bottom
         return gap > self.leading + self.body * 0.3 or ended or line.top < last.top
 
@@ -239,7 +242,8 @@ def build_sections(
         title = title or " ".join(normalize(ln.text) for ln in lines[:skip])
     levels = _renumber({i: lv for i, lv in levels.items() if i >= skip})
     right = max((ln.x1 for ln in lines), default=0.0)
-    flow = _Flow(_leading(lines, body), body, right, [], vocabulary(lines))
+    floor = max((ln.bottom for ln in lines), default=0.0)
+    flow = _Flow(_leading(lines, body), body, right, [], vocabulary(lines), floor)
     out = _Sections(intro, [], {}, [])
     heading: str | None = None
     level, previous = 0, -2
