@@ -24,6 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
+from tests.pdf_fixtures import HEADER, chapter_pdf  # noqa: E402
+
 from rightswatch.document import Document, Section  # noqa: E402
 from rightswatch.extract import extract  # noqa: E402
 from rightswatch.extract.pdf import read_lines  # noqa: E402
@@ -33,7 +35,6 @@ from rightswatch.extract.pdf_layout import (  # noqa: E402
     build_sections,
     drop_furniture,
 )
-from tests.pdf_fixtures import HEADER, chapter_pdf  # noqa: E402
 
 Reader = Callable[[bytes], tuple[list[Line], int, list[Outline], str]]
 
@@ -47,7 +48,9 @@ def read_pypdf(body: bytes) -> tuple[list[Line], int, list[Outline], str]:
         height = float(page.mediabox.height)
         chunks: list[tuple[float, float, float, bool, str]] = []
 
-        def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        def visit(
+            text: str, cm: Any, tm: Any, font: Any, size: float, chunks: list[Any] = chunks
+        ) -> None:
             if text.strip():
                 scale = abs(tm[3] * cm[3]) or 1.0
                 y = tm[5] * cm[3] + cm[5]
@@ -154,8 +157,12 @@ def main() -> None:
                 started = time.perf_counter()
                 reader(body)
                 times.append((time.perf_counter() - started) * 1000 / pages)
-            print(f"{name:<14}{label:<20}{pages:>6}{exact:>10.0%}{'all' if headings else 'no':>10}"
-                  f"{'leaked' if leaked else 'none':>11}{statistics.median(times):>9.1f}")  # fmt: skip
+            found = "all" if headings else "no"
+            furniture = "leaked" if leaked else "none"
+            ms = statistics.median(times)
+            print(
+                f"{name:<14}{label:<20}{pages:>6}{exact:>10.0%}{found:>10}{furniture:>11}{ms:>9.1f}"
+            )
 
 
 if __name__ == "__main__":
