@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from rightswatch.check import CheckContext, check_watch
+from rightswatch.cli import app
 from rightswatch.config import Config, parse_config
 from rightswatch.config.load import ConfigError
 from rightswatch.extract import extract
@@ -190,3 +192,16 @@ def test_request_allowed_decides_by_host() -> None:
     assert not request_allowed("https://cdn.example.net/app.js", page, [])
     assert request_allowed("https://a.cdn.example.net/app.js", page, ["*.example.net"])
     assert not request_allowed("file:///etc/passwd", page, ["*"])
+
+
+def test_sections_command_renders_with_render_browser(loopback: Loopback) -> None:
+    url = loopback.page("/chapter", js_page(TWIN))
+    runner = CliRunner()
+    static = runner.invoke(app, ["sections", url, "--json"])
+    assert static.exit_code == 0, static.output
+    assert len(json.loads(static.stdout)["sections"]) < 15
+    rendered = runner.invoke(app, ["sections", url, "--json", "--render", "browser"])
+    assert rendered.exit_code == 0, rendered.output
+    assert [s["key"] for s in json.loads(rendered.stdout)["sections"]] == [
+        s.key for s in extract(TWIN, url).sections
+    ]
