@@ -253,14 +253,15 @@ class Fetcher:
             )
         ctype = resp.headers.get("Content-Type", "")
         mime = ctype.split(";", 1)[0].strip().lower()
-        pdf = mime == PDF_TYPE or mime in GENERIC_TYPES
+        pdf = mime == PDF_TYPE or (mime in GENERIC_TYPES and _pdf_name(resp.url))
         if mime and mime not in HTML_TYPES and not pdf:
             raise FetchError(
                 url, "content-type", f"expected an HTML page, got {mime!r}", status=resp.status_code
             )
         body = self._read_body(url, resp, started)
         if pdf:
-            _check_pdf(url, resp.url, mime, body)
+            if body.lstrip()[:5] != b"%PDF-":
+                raise FetchError(url, "content-type", f"served as {mime!r} but not a PDF")
             text, encoding, mime = "", "binary", PDF_TYPE
         elif not mime and not body.lstrip()[:1] == b"<":
             raise FetchError(
@@ -358,12 +359,9 @@ class Fetcher:
         return b"".join(chunks)
 
 
-def _check_pdf(url: str, final_url: str, mime: str, body: bytes) -> None:
-    """A PDF is read as a report: served as one, or a .pdf URL served as octet-stream."""
-    if mime != PDF_TYPE and not urlsplit(final_url).path.lower().endswith(".pdf"):
-        raise FetchError(url, "content-type", f"expected an HTML page or a PDF, got {mime!r}")
-    if body.lstrip()[:5] != b"%PDF-":
-        raise FetchError(url, "content-type", f"served as {mime!r} but the body is not a PDF")
+def _pdf_name(url: str) -> bool:
+    """A .pdf URL served as octet-stream is read as a PDF (if its body is one)."""
+    return urlsplit(url).path.lower().endswith(".pdf")
 
 
 def _reason(exc: BaseException) -> str:
