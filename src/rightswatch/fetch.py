@@ -263,25 +263,8 @@ class Fetcher:
             if body.lstrip()[:5] != b"%PDF-":
                 raise FetchError(url, "content-type", f"served as {mime!r} but not a PDF")
             text, encoding, mime = "", "binary", PDF_TYPE
-        elif not mime and not body.lstrip()[:1] == b"<":
-            raise FetchError(
-                url,
-                "content-type",
-                "no Content-Type and the body is not HTML",
-                status=resp.status_code,
-            )
-        elif looks_binary(body):
-            raise FetchError(
-                url,
-                "binary",
-                f"the body is binary data, not an HTML page (served as {mime or 'no type'})",
-                status=resp.status_code,
-            )
         else:
-            message = Message()
-            message["content-type"] = ctype or "text/html"
-            charset = message.get_param("charset")
-            text, encoding = decode_html(body, charset if isinstance(charset, str) else None)
+            text, encoding = _html_text(url, body, mime, ctype, resp.status_code)
         return Page(
             url=url,
             final_url=resp.url,
@@ -357,6 +340,25 @@ class Fetcher:
                 retryable=True,
             ) from None
         return b"".join(chunks)
+
+
+def _html_text(url: str, body: bytes, mime: str, ctype: str, status: int) -> tuple[str, str]:
+    """The body decoded as HTML (text, encoding), or the error saying why it is not HTML."""
+    if not mime and not body.lstrip()[:1] == b"<":
+        raise FetchError(
+            url, "content-type", "no Content-Type and the body is not HTML", status=status
+        )
+    if looks_binary(body):
+        raise FetchError(
+            url,
+            "binary",
+            f"the body is binary data, not an HTML page (served as {mime or 'no type'})",
+            status=status,
+        )
+    message = Message()
+    message["content-type"] = ctype or "text/html"
+    charset = message.get_param("charset")
+    return decode_html(body, charset if isinstance(charset, str) else None)
 
 
 def _pdf_name(url: str) -> bool:
