@@ -192,9 +192,15 @@ def test_robots_timeout_and_size_cap_apply(loopback: Loopback) -> None:
         fetcher.fetch(big, render="browser")
 
 
-def test_missing_chromium_is_a_config_error_naming_the_package(tmp_path: Path) -> None:
+def test_missing_chromium_is_a_config_error_naming_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(ConfigError, match="apt-get install chromium"):
         config(tmp_path, "browser", browser_executable="/nonexistent/chromium")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ConfigError, match="install the Debian package `chromium`"):
+        config(tmp_path, "browser")
+    assert config(tmp_path, "static").watches[0].render == "static"  # only browser needs it
 
 
 def test_request_allowed_decides_by_host() -> None:
