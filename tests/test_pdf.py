@@ -150,6 +150,8 @@ def test_a_pdf_that_loses_most_of_its_pages_is_suspect(check) -> None:  # type: 
     result = check(chapter_pdf(short, bookmarks=True))
     assert result.status == "suspect"
     assert "shrank" in (result.error or "")
+    kept = check.ctx.store.blobs.list("report/suspect")
+    assert len(kept) == 1 and kept[0].endswith(".pdf")  # kept for inspection, as a PDF
 
 
 def test_not_a_pdf_served_as_pdf_is_an_error_not_a_baseline(check) -> None:  # type: ignore[no-untyped-def]

@@ -276,5 +276,6 @@ def _advance(
 
 def _keep_suspect(store: SnapshotStore, watch_id: str, page: Page, now: datetime) -> None:
     """Keep the suspect page for inspection; it never becomes a snapshot."""
-    name = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{page.sha256[:12]}.html"
+    ext = "pdf" if page.content_type == "application/pdf" else "html"
+    name = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{page.sha256[:12]}.{ext}"
     store.blobs.write(f"{watch_id}/suspect/{name}", page.body)
