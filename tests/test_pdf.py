@@ -19,7 +19,7 @@ from rightswatch.document import Document
 from rightswatch.export import change_rows
 from rightswatch.extract import extract
 from rightswatch.extract.pdf import extract_pdf
-from rightswatch.extract.pdf_layout import Line, build_sections
+from rightswatch.extract.pdf_layout import Line, Outline, build_sections, drop_furniture
 from rightswatch.fetch import Fetcher
 from rightswatch.result import WatchResult
 from rightswatch.store import open_store
@@ -172,3 +172,34 @@ def test_sections_command_reads_a_pdf_file_and_url(tmp_path: Path, loopback: Loo
     result = runner.invoke(app, ["sections", url, "--json"], env={"RIGHTSWATCH_CONFIG": ""})
     assert result.exit_code == 0, result.output
     assert '"profile": "pdf"' in result.stdout
+
+
+def test_nested_bookmarks_give_levels_and_paths_and_furniture_goes() -> None:
+    lines = []
+    for page in range(3):
+        lines += [
+            line("Annual Report 2024", 20, size=8, page=page),  # running header
+            line(f"Page {page + 1} of 3", 780, size=8, page=page),  # footer
+        ]
+    lines += [
+        line("Europe and Central Asia", 100, size=12),
+        line("Kazakhstan", 120, size=12),
+        line("Courts fined protesters throughout the year.", 140, x1=300),
+        line("Kyrgyzstan", 100, size=12, page=1),
+        line("A new media law was adopted in August.", 120, x1=300, page=1),
+    ]
+    lines.sort(key=lambda ln: (ln.page, ln.top))
+    kz = "Courts fined protesters throughout the year."
+    outline = [Outline("Europe and Central Asia", 1), Outline("Kazakhstan", 2)]
+    outline.append(Outline("Kyrgyzstan", 2))
+    _, found = build_sections(drop_furniture(lines, 3), outline, "Annual Report 2024")
+    assert [(s.heading, s.level, s.path, s.paragraphs) for s in found] == [
+        ("Europe and Central Asia", 1, [], []),
+        (
+            "Kazakhstan",
+            2,
+            ["Europe and Central Asia"],
+            ["Courts fined protesters throughout the year."],
+        ),
+        ("Kyrgyzstan", 2, ["Europe and Central Asia"], ["A new media law was adopted in August."]),
+    ]
