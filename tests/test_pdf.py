@@ -189,7 +189,6 @@ def test_nested_bookmarks_give_levels_and_paths_and_furniture_goes() -> None:
         line("A new media law was adopted in August.", 120, x1=300, page=1),
     ]
     lines.sort(key=lambda ln: (ln.page, ln.top))
-    kz = "Courts fined protesters throughout the year."
     outline = [Outline("Europe and Central Asia", 1), Outline("Kazakhstan", 2)]
     outline.append(Outline("Kyrgyzstan", 2))
     _, found = build_sections(drop_furniture(lines, 3), outline, "Annual Report 2024")
