@@ -6,7 +6,6 @@ the run rather than per task.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable, Collection
@@ -14,7 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib import robotparser
 from urllib.parse import urlsplit
 
@@ -26,65 +25,28 @@ from rightswatch.decode import decode_html, looks_binary
 from rightswatch.fetcherrors import FetchError, inner_reason, no_dns, request_error
 from rightswatch.hops import RedirectLimit, get_checked
 from rightswatch.netpolicy import AddressPolicy, AddressRefused, PinnedAdapter, own_hosts
+from rightswatch.page import NotModified, Page, Validators
 from rightswatch.politeness import HostLimiter
+
+if TYPE_CHECKING:
+    from rightswatch.fetch_browser import BrowserRenderer
 
 __all__ = [
     "FetchError",
     "Fetcher",
     "HostLimiter",
     "NotModified",
+    "PDF_TYPE",
     "Page",
     "Validators",
     "decode_html",
 ]
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+PDF_TYPE = "application/pdf"
+# Served for PDFs by some sites; read as a PDF when the URL ends .pdf or the body says %PDF-.
+GENERIC_TYPES = ("application/octet-stream", "binary/octet-stream", "application/x-pdf")
 MAX_RETRY_AFTER = 120.0  # seconds; a server asking for longer is retried on the next run
-
-
-@dataclass(frozen=True)
-class Validators:
-    """HTTP cache validators; both are sent because Drupal answers 304 only when both match."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-
-    def headers(self) -> dict[str, str]:
-        out = {}
-        if self.etag:
-            out["If-None-Match"] = self.etag
-        if self.last_modified:
-            out["If-Modified-Since"] = self.last_modified
-        return out
-
-
-@dataclass(frozen=True)
-class Page:
-    url: str
-    final_url: str
-    status: int
-    content_type: str
-    body: bytes
-    text: str
-    encoding: str
-    validators: Validators
-    fetched_at: datetime
-    elapsed: float
-    redirects: tuple[str, ...] = ()
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.body).hexdigest()
-
-
-@dataclass(frozen=True)
-class NotModified:
-    """A 304: the page is unchanged and nothing is parsed."""
-
-    url: str
-    validators: Validators
-    fetched_at: datetime
-    elapsed: float
 
 
 class _CappedRetry(Retry):
@@ -108,6 +70,7 @@ class Fetcher:
         init=False, default_factory=dict
     )
     _robots_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _browser: BrowserRenderer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -145,6 +108,18 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+
+    def renderer(self) -> BrowserRenderer:
+        """The run's one browser, started on the first `render: browser` page."""
+        from rightswatch.fetch_browser import BrowserRenderer
+
+        with self._robots_lock:
+            if self._browser is None:
+                self._browser = BrowserRenderer(self.settings)
+            return self._browser
 
     def __enter__(self) -> Fetcher:
         return self
@@ -199,9 +174,11 @@ class Fetcher:
         url: str,
         validators: Validators | None = None,
         *,
+        render: str = "static",
         trusted: Collection[str] | None = None,
     ) -> Page | NotModified:
-        """Fetch one page; raises FetchError with a clear, per-URL message.
+        """Fetch one page; raises FetchError with a clear, per-URL message. `render="browser"`
+        renders it in Chromium (no conditional GET: the DOM is what counts).
 
         `trusted`: hosts the address policy lets through whatever they resolve to; by default
         the URL's own host (the caller named it: a watch's configured or vetted URL)."""
@@ -215,6 +192,9 @@ class Fetcher:
                 "fetch.respect_robots: false if you have permission",
             )
         host = urlsplit(url).hostname or ""
+        if render == "browser":
+            with self.limiter.slot(host):
+                return self.renderer().render(url)
         started = time.monotonic()
         fetched_at = datetime.now(UTC)
         headers = validators.headers() if validators else {}
@@ -286,29 +266,18 @@ class Fetcher:
             )
         ctype = resp.headers.get("Content-Type", "")
         mime = ctype.split(";", 1)[0].strip().lower()
-        if mime and mime not in HTML_TYPES:
+        pdf = mime == PDF_TYPE or (mime in GENERIC_TYPES and _pdf_name(resp.url))
+        if mime and mime not in HTML_TYPES and not pdf:
             raise FetchError(
                 url, "content-type", f"expected an HTML page, got {mime!r}", status=resp.status_code
             )
         body = self._read_body(url, resp, started)
-        if not mime and not body.lstrip()[:1] == b"<":
-            raise FetchError(
-                url,
-                "content-type",
-                "no Content-Type and the body is not HTML",
-                status=resp.status_code,
-            )
-        if looks_binary(body):
-            raise FetchError(
-                url,
-                "binary",
-                f"the body is binary data, not an HTML page (served as {mime or 'no type'})",
-                status=resp.status_code,
-            )
-        message = Message()
-        message["content-type"] = ctype or "text/html"
-        charset = message.get_param("charset")
-        text, encoding = decode_html(body, charset if isinstance(charset, str) else None)
+        if pdf:
+            if body.lstrip()[:5] != b"%PDF-":
+                raise FetchError(url, "content-type", f"served as {mime!r} but not a PDF")
+            text, encoding, mime = "", "binary", PDF_TYPE
+        else:
+            text, encoding = _html_text(url, body, mime, ctype, resp.status_code)
         return Page(
             url=url,
             final_url=resp.url,
@@ -388,3 +357,27 @@ class Fetcher:
 
 def _trusted(url: str, trusted: Collection[str] | None) -> Collection[str]:
     return own_hosts(url) if trusted is None else trusted
+
+
+def _html_text(url: str, body: bytes, mime: str, ctype: str, status: int) -> tuple[str, str]:
+    """The body decoded as HTML (text, encoding), or the error saying why it is not HTML."""
+    if not mime and not body.lstrip()[:1] == b"<":
+        raise FetchError(
+            url, "content-type", "no Content-Type and the body is not HTML", status=status
+        )
+    if looks_binary(body):
+        raise FetchError(
+            url,
+            "binary",
+            f"the body is binary data, not an HTML page (served as {mime or 'no type'})",
+            status=status,
+        )
+    message = Message()
+    message["content-type"] = ctype or "text/html"
+    charset = message.get_param("charset")
+    return decode_html(body, charset if isinstance(charset, str) else None)
+
+
+def _pdf_name(url: str) -> bool:
+    """A .pdf URL served as octet-stream is read as a PDF (if its body is one)."""
+    return urlsplit(url).path.lower().endswith(".pdf")

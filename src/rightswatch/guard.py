@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from rightswatch.config import GuardSettings
 from rightswatch.document import Document
+from rightswatch.extract.shell import shell_reason
 from rightswatch.textdiff import similarity
 
-__all__ = ["GuardSettings", "Verdict", "assess"]
+__all__ = ["GuardSettings", "Verdict", "assess", "assess_static"]
 
 _BLOCK_TITLES = re.compile(
     r"just a moment|attention required|access denied|checking your browser|are you a robot|"
@@ -72,6 +73,10 @@ def assess(
             f"(guard.min_words_ratio {settings.min_words_ratio:g})",
             True,
         )
+    if baseline.pages and baseline.pages >= 4 and (doc.pages or 0) < baseline.pages * 0.5:
+        return Verdict(
+            f"the PDF shrank from {baseline.pages} to {doc.pages or 0} pages at once", True
+        )
     if (
         len(baseline.sections) >= 4
         and len(doc.sections) < len(baseline.sections) * settings.min_sections_ratio
@@ -96,3 +101,9 @@ def assess(
             f"the title changed wholesale from {baseline.title!r} to {doc.title!r}", True
         )
     return None
+
+
+def assess_static(html: str, doc: Document) -> Verdict | None:
+    """A static fetch of a page whose content a script builds is never a baseline."""
+    reason = shell_reason(html, doc)
+    return None if reason is None else Verdict(reason, False)

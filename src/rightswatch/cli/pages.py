@@ -15,7 +15,8 @@ from rich.tree import Tree
 from rightswatch.cli.common import EXIT_USAGE, ConfigOption, app, fail, load_or_exit, out
 from rightswatch.config import Config, FetchSettings, config_path
 from rightswatch.document import Document
-from rightswatch.extract import PROFILE_NAMES, ExtractError, ExtractOptions, extract
+from rightswatch.extract import PROFILE_NAMES, ExtractError, ExtractOptions, extract, extract_page
+from rightswatch.extract.pdf import PdfError, extract_pdf, is_pdf
 from rightswatch.fetch import Fetcher, FetchError, NotModified, decode_html
 
 
@@ -30,11 +31,16 @@ def validate(config: ConfigOption = None) -> None:
     )
 
 
-def _document_for(target: str, profile: str | None, config: Path | None) -> Document:
-    """A file, an http(s) URL, or the id of a configured watch, as a Document."""
+def _document_for(
+    target: str, profile: str | None, config: Path | None, render: str | None = None
+) -> Document:
+    """A file (HTML or PDF), an http(s) URL, or the id of a configured watch, as a Document."""
     path = Path(target)
     if "://" not in target and path.is_file():
-        text, _ = decode_html(path.read_bytes())
+        raw = path.read_bytes()
+        if is_pdf(raw):
+            return extract_pdf(raw, path.resolve().as_uri())
+        text, _ = decode_html(raw)
         return extract(text, path.resolve().as_uri(), profile=profile or "auto")
     settings = FetchSettings()
     options = ExtractOptions()
@@ -52,13 +58,11 @@ def _document_for(target: str, profile: str | None, config: Path | None) -> Docu
         except KeyError as exc:
             fail(f"{target!r} is not a file or an http(s) URL, and {exc.args[0]}", EXIT_USAGE)
         url, options = watch.url, ExtractOptions(content=watch.content, heading=watch.heading)
-        profile = profile or watch.profile
+        profile, render = profile or watch.profile, render or watch.render
     with Fetcher(settings) as fetcher:
-        page = fetcher.fetch(url)
+        page = fetcher.fetch(url, render=render or "static")
     assert not isinstance(page, NotModified)  # no validators were sent
-    return extract(
-        page.text, url, final_url=page.final_url, profile=profile or "auto", options=options
-    )
+    return extract_page(page, url, profile=profile or "auto", options=options)
 
 
 def _first_words(text: str, n: int = 12) -> str:
@@ -98,17 +102,25 @@ def sections(
         str | None, typer.Option(help=f"Extraction profile: {', '.join(PROFILE_NAMES)}")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Document as JSON")] = False,
+    render: Annotated[
+        str | None,
+        typer.Option(help="static, or browser: run the page's scripts in Chromium first"),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Show the sections rightswatch sees in a page."""
+    """Show the sections rightswatch sees in a page (HTML or PDF)."""
     if profile is not None and profile not in PROFILE_NAMES:
         fail(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}", EXIT_USAGE)
+    if render is not None and render not in ("static", "browser"):
+        fail(f"unknown --render {render!r}; choose static or browser", EXIT_USAGE)
     try:
-        doc = _document_for(target, profile, config)
+        doc = _document_for(target, profile, config, render)
     except FetchError as exc:
         fail(str(exc))
     except ExtractError as exc:
         fail(str(exc))
+    except PdfError as exc:
+        fail(f"{target}: {exc}")
     if as_json:
         sys.stdout.write(doc.model_dump_json(indent=2) + "\n")
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
@@ -14,7 +15,14 @@ from rightswatch.extract.generic import extract_generic
 from rightswatch.extract.hrw import extract_hrw, looks_like_hrw
 from rightswatch.extract.meta import page_meta
 
-__all__ = ["PROFILES", "ExtractError", "ExtractOptions", "extract", "resolve_profile"]
+__all__ = [
+    "PROFILES",
+    "ExtractError",
+    "ExtractOptions",
+    "extract",
+    "extract_page",
+    "resolve_profile",
+]
 
 
 class ExtractError(ValueError):
@@ -91,3 +99,30 @@ def extract(
         profile=chosen,
         sections=sections,
     )
+
+
+class Fetched(Protocol):
+    """What extract_page needs of a fetched page (rightswatch.page.Page)."""
+
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def final_url(self) -> str: ...
+
+
+def extract_page(
+    page: Fetched, url: str, *, profile: str = "auto", options: ExtractOptions | None = None
+) -> Document:
+    """A fetched page by its kind: a PDF is read as a PDF, anything else as HTML."""
+    if page.content_type == "application/pdf":
+        from rightswatch.extract.pdf import PdfError, extract_pdf
+
+        try:
+            return extract_pdf(page.body, url, final_url=page.final_url)
+        except PdfError as exc:
+            raise ExtractError(f"{url}: {exc}") from None
+    return extract(page.text, url, final_url=page.final_url, profile=profile, options=options)
