@@ -162,7 +162,10 @@ def test_one_browser_per_run_with_bounded_concurrency(loopback: Loopback) -> Non
     ]
     settings = config(Path("."), "browser", per_host_concurrency=8, browser_concurrency=2).fetch
     with Fetcher(settings) as fetcher:
-        threads = [threading.Thread(target=fetcher.fetch, args=(u, None, "browser")) for u in urls]
+        threads = [
+            threading.Thread(target=fetcher.fetch, args=(u, None), kwargs={"render": "browser"})
+            for u in urls
+        ]
         for t in threads:
             t.start()
         for t in threads:
