@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from rich.tree import Tree
 from rightswatch.cli.common import EXIT_USAGE, ConfigOption, app, fail, load_or_exit, out
 from rightswatch.config import Config, FetchSettings, config_path
 from rightswatch.document import Document
-from rightswatch.extract import PROFILE_NAMES, ExtractError, ExtractOptions, extract
+from rightswatch.extract import PROFILE_NAMES, ExtractError, ExtractOptions, extract_explained
 from rightswatch.fetch import Fetcher, FetchError, NotModified, decode_html
 
 
@@ -30,12 +31,15 @@ def validate(config: ConfigOption = None) -> None:
     )
 
 
-def _document_for(target: str, profile: str | None, config: Path | None) -> Document:
-    """A file, an http(s) URL, or the id of a configured watch, as a Document."""
+def _document_for(
+    target: str, profile: str | None, config: Path | None
+) -> tuple[Document, str]:
+    """A file, an http(s) URL, or the id of a configured watch, as a Document (and why its
+    profile was chosen)."""
     path = Path(target)
     if "://" not in target and path.is_file():
         text, _ = decode_html(path.read_bytes())
-        return extract(text, path.resolve().as_uri(), profile=profile or "auto")
+        return extract_explained(text, path.resolve().as_uri(), profile=profile or "auto")
     settings = FetchSettings()
     options = ExtractOptions()
     url = target
@@ -56,7 +60,7 @@ def _document_for(target: str, profile: str | None, config: Path | None) -> Docu
     with Fetcher(settings) as fetcher:
         page = fetcher.fetch(url)
     assert not isinstance(page, NotModified)  # no validators were sent
-    return extract(
+    return extract_explained(
         page.text, url, final_url=page.final_url, profile=profile or "auto", options=options
     )
 
@@ -66,7 +70,9 @@ def _first_words(text: str, n: int = 12) -> str:
     return " ".join(words[:n]) + (" …" if len(words) > n else "")
 
 
-def print_sections(doc: Document, console: Console, *, full: bool = False) -> None:
+def print_sections(
+    doc: Document, console: Console, *, full: bool = False, why: str | None = None
+) -> None:
     """The section tree; `full` shows every paragraph instead of each section's first words."""
     lang = escape(f" [{doc.lang}]") if doc.lang else ""
     tree = Tree(
@@ -87,6 +93,8 @@ def print_sections(doc: Document, console: Console, *, full: bool = False) -> No
         if section.level:
             parents.append((section.level, node))
     console.print(tree)
+    if why:
+        console.print(f"[dim]profile {doc.profile}, chosen by {escape(why)}[/]", soft_wrap=True)
 
 
 @app.command()
@@ -104,12 +112,13 @@ def sections(
     if profile is not None and profile not in PROFILE_NAMES:
         fail(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}", EXIT_USAGE)
     try:
-        doc = _document_for(target, profile, config)
+        doc, why = _document_for(target, profile, config)
     except FetchError as exc:
         fail(str(exc))
     except ExtractError as exc:
         fail(str(exc))
     if as_json:
-        sys.stdout.write(doc.model_dump_json(indent=2) + "\n")
+        payload = {**doc.model_dump(mode="json"), "profile_reason": why}
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     else:
-        print_sections(doc, out)
+        print_sections(doc, out, why=why)
