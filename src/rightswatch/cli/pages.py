@@ -31,9 +31,7 @@ def validate(config: ConfigOption = None) -> None:
     )
 
 
-def _document_for(
-    target: str, profile: str | None, config: Path | None
-) -> tuple[Document, str]:
+def _document_for(target: str, profile: str | None, config: Path | None) -> tuple[Document, str]:
     """A file, an http(s) URL, or the id of a configured watch, as a Document (and why its
     profile was chosen)."""
     path = Path(target)

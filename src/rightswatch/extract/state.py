@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString
 
 from rightswatch.document import Section
 from rightswatch.extract.generic import extract_generic
