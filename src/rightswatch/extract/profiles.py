@@ -99,7 +99,7 @@ PROFILES: dict[str, Profile] = {
 }
 PROFILE_NAMES = ("auto", *PROFILES)
 # A web-archive copy names the original URL in its own path: /web/2024…/https://www.amnesty.org/…
-_EMBEDDED_URL = re.compile(r"/(?:https?:/{1,2})?((?:[a-z0-9-]+\.)+[a-z]{2,})(?:[:/]|$)", re.I)
+_EMBEDDED_URL = re.compile(r"/https?:/{1,2}((?:[a-z0-9-]+\.)+[a-z]{2,})(?:[:/]|$)", re.I)
 
 
 def _host_match(host: str) -> str | None:
