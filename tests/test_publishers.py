@@ -226,3 +226,34 @@ def test_a_bold_lead_in_inside_a_paragraph_is_text_not_a_section() -> None:
     assert prison is not None and prison.paragraphs[1].startswith(
         "Abusive Physical Conditions: Reports described detainees"
     )
+
+
+def test_state_headings_and_wrappers_with_toc_ids_are_never_chrome() -> None:
+    html = pub.state()
+    begin = html.index('<h2 id="toc_6">Section 2.<br>')
+    end = html.index("<h2 id=", begin + 10)  # Section 7
+    group = html[begin:end].replace(
+        "Section 2.<br>Respect for Civil Liberties",
+        "<div>Section 2.</div><div>Respect for Civil Liberties</div>",
+    )
+    html = (
+        f'{html[:begin]}<div id="toc-section-2" class="report-toc-anchor">{group}</div>{html[end:]}'
+    )
+    assert "<div>Section 2.</div>" in html
+    doc = extract(html, "http://127.0.0.1/state")
+    expected = OUTLINES["state_kazakhstan.html"][1]
+    assert [(s.heading, s.level, s.path) for s in doc.sections] == expected
+    assert doc.sections == extract(pub.state(), "http://127.0.0.1/state").sections
+
+
+def test_amnesty_chrome_inside_the_article_body_stays_out() -> None:
+    chrome = (
+        '<div class="article-backLink"><a href="/kz/">Back to Kazakhstan</a></div>'
+        '<ul class="article-share"><li><a href="https://twitter.com/intent/tweet">Twitter</a>'
+        '</li></ul><div class="country-selector"><label>Choose a country</label></div>'
+    )
+    html = pub.amnesty().replace(
+        '<section class="article-content">', '<section class="article-content">' + chrome
+    )
+    base = extract(pub.amnesty(), "http://127.0.0.1/a")
+    assert extract(html, "http://127.0.0.1/a").sections == base.sections

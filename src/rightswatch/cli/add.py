@@ -146,8 +146,9 @@ def _fetch_document(url: str, profile: str, settings: FetchSettings) -> tuple[Do
 def _existing(path: Path, explicit: bool) -> tuple[str, Config | None]:
     if path.is_file():
         return path.read_text(encoding="utf-8"), load_or_exit(path)
-    if explicit and not path.parent.is_dir():
-        fail(f"{path}: no such directory for a new config file", EXIT_USAGE)
+    if not path.parent.is_dir():
+        hint = "" if explicit else "; pass --config PATH or set RIGHTSWATCH_CONFIG"
+        fail(f"{path}: no config file, and no directory to create it in{hint}", EXIT_USAGE)
     return NEW_CONFIG, None
 
 

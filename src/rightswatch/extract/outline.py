@@ -20,6 +20,7 @@ HIDDEN_HELPER = re.compile(
     re.I,
 )
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_LINES = ("div", "p", "br")
 
 
 def _is_hidden_helper(tag: Tag) -> bool:
@@ -29,21 +30,33 @@ def _is_hidden_helper(tag: Tag) -> bool:
 
 
 def drop_hidden_helpers(container: Tag) -> None:
-    """Remove visually hidden helper text inside headings, so it never reaches a heading."""
+    """Remove visually hidden helper text inside headings, so it never reaches a heading, and
+    part a heading's lines (block children) with a space: "Section 1." + "Respect for …"."""
     for heading in container.find_all(HEADINGS):
         for helper in heading.find_all(_is_hidden_helper):
             helper.decompose()
+        for line in heading.find_all(_LINES):
+            line.insert_after(" ")
 
 
-def body_chrome(extra: Callable[[Tag], bool] | None = None) -> Callable[[Tag], bool]:
-    """Chrome inside a content container; a heading is never chrome by its class or id."""
+def body_chrome(
+    extra: Callable[[Tag], bool] | None = None, *, keep_heading_wrappers: bool = False
+) -> Callable[[Tag], bool]:
+    """Chrome inside a content container; a heading is never chrome by its class or id, and
+    with `keep_heading_wrappers` neither is a wrapper around body headings (`id="toc-sec-2"`)."""
 
     def is_chrome(tag: Tag) -> bool:
         if tag.name in HEADINGS:
-            return tag.name in SKIP_TAGS
+            return False
         if extra is not None and extra(tag):
             return True
-        return tag.name in ("aside", "figure") or looks_like_chrome(tag)
+        if tag.name in ("aside", "figure"):
+            return True
+        if not looks_like_chrome(tag):
+            return False
+        if keep_heading_wrappers and tag.name not in SKIP_TAGS and tag.find(HEADINGS):
+            return False  # checked only for flagged tags, so a long page is not rescanned
+        return True
 
     return is_chrome
 

@@ -58,7 +58,12 @@ def extract_state(soup: BeautifulSoup, base_url: str) -> list[Section]:
     if container is None:
         return extract_generic(soup, base_url)
     drop_hidden_helpers(container)
-    return walk(container, base_url=base_url, is_heading=state_level, is_chrome=body_chrome())
+    return walk(
+        container,
+        base_url=base_url,
+        is_heading=state_level,
+        is_chrome=body_chrome(keep_heading_wrappers=True),
+    )
 
 
 def state_title(soup: BeautifulSoup) -> str | None:
