@@ -257,3 +257,10 @@ def test_amnesty_chrome_inside_the_article_body_stays_out() -> None:
     )
     base = extract(pub.amnesty(), "http://127.0.0.1/a")
     assert extract(html, "http://127.0.0.1/a").sections == base.sections
+
+
+def test_freedom_house_without_a_narrative_wrapper_reads_the_same() -> None:
+    html = pub.freedom_house().replace('<div class="field--name-body">', "<div>")
+    assert "field--name-body" not in html
+    url = "http://127.0.0.1/fh"
+    assert extract(html, url).sections == extract(pub.freedom_house(), url).sections

@@ -78,3 +78,21 @@ def test_amnesty_overwrite_with_next_years_report_is_an_edition(
     watch = _check(cfg, prefect_env)
     assert watch["status"] == "edition" and watch["changes"] == []
     assert watch["title"] == "Kazakhstan 2024"
+
+
+def test_freedom_house_score_changes_are_facts_in_check_json(
+    tmp_path: Path, loopback: Loopback, prefect_env: dict[str, str]
+) -> None:
+    url = loopback.page("/country/kazakhstan/freedom-world/2024", pub.freedom_house())
+    cfg = write_config(tmp_path / "rw.yaml", tmp_path / "snapshots", [("fh", url, "auto")])
+    assert _check(cfg, prefect_env)["status"] == "baseline"
+    changed = pub.freedom_house(total=22, pr=4, scores={"A2": 0})
+    loopback.page("/country/kazakhstan/freedom-world/2024", changed)
+    watch = _check(cfg, prefect_env)
+    facts = {
+        c["key"]: [(f["type"], f["old"], f["new"]) for f in c["facts"]] for c in watch["changes"]
+    }
+    assert facts == {
+        "scores": [("score", "23 / 100", "22 / 100"), ("score", "5 / 40", "4 / 40")],
+        "a2-0-4-pts": [("score", "1 / 4", "0 / 4")],
+    }

@@ -58,7 +58,11 @@ def extract_freedom_house(soup: BeautifulSoup, base_url: str) -> list[Section]:
     if block is not None:
         block.extract()
     narrative = first(container, NARRATIVE) or container
-    is_chrome = body_chrome(_fh_chrome)
+    chrome = body_chrome(_fh_chrome)
+
+    def is_chrome(tag: Tag) -> bool:
+        return tag.name == "h1" or chrome(tag)  # the country name: the title, not content
+
     body = walk(narrative, base_url=base_url, is_heading=fh_level, is_chrome=is_chrome)
     seen = {"scores": 1} if sections else {}
     for section in body:
