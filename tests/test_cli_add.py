@@ -103,6 +103,14 @@ def test_a_taken_id_or_unknown_channel_changes_nothing(loopback: Loopback, tmp_p
     unknown = runner.invoke(app, ["add", url, "--channels", "nope", "-c", str(cfg)])
     assert unknown.exit_code == 2
     assert "unknown channel 'nope'; defined channels: console" in unknown.output
+    again = runner.invoke(app, ["add", url, "-c", str(cfg)])
+    assert again.exit_code == 0, again.output  # the first add
+    assert runner.invoke(app, ["add", url, "-c", str(cfg)]).exit_code == 2
+    assert (
+        "is already watched (watch amnesty-a)"
+        in runner.invoke(app, ["add", url, "-c", str(cfg)]).output
+    )
+    cfg.write_text(before, encoding="utf-8")
     dead = runner.invoke(app, ["add", loopback.url("/missing"), "-c", str(cfg)])
     assert dead.exit_code == 1 and "HTTP 404" in dead.output
     assert cfg.read_text(encoding="utf-8") == before

@@ -130,6 +130,8 @@ def append_watch(text: str, entry: dict[str, Any]) -> str:
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
+    if path.exists():
+        os.chmod(tmp, path.stat().st_mode)  # a config kept private stays private
     os.replace(tmp, path)
 
 
@@ -207,6 +209,9 @@ def add(
     taken = {w.id for w in cfg.watches} if cfg else set()
     if watch_id is not None and watch_id in taken:
         fail(f"{path}: a watch with id {watch_id!r} already exists; choose another --id", 2)
+    same = [w.id for w in cfg.watches if w.url == url] if cfg else []
+    if same:
+        fail(f"{path}: {url} is already watched (watch {same[0]})", EXIT_USAGE)
     entry = _entry(doc, url, watch_id or suggest_id(url, doc.profile, taken), channels or [])
     try:
         new_text = append_watch(text, entry)
