@@ -264,3 +264,15 @@ def test_freedom_house_without_a_narrative_wrapper_reads_the_same() -> None:
     assert "field--name-body" not in html
     url = "http://127.0.0.1/fh"
     assert extract(html, url).sections == extract(pub.freedom_house(), url).sections
+
+
+@pytest.mark.parametrize("name", list(OUTLINES))
+def test_each_profile_names_the_container_it_reads(name: str) -> None:
+    from bs4 import BeautifulSoup
+
+    from rightswatch.extract import PROFILES
+
+    profile = PROFILES[OUTLINES[name][0]]
+    soup = BeautifulSoup(BUILDERS[name](), "lxml")
+    assert soup.select_one(profile.reads[0]) is not None
+    assert "og:site_name" in profile.head_meta

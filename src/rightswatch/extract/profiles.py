@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from rightswatch.document import Section
+from rightswatch.extract import amnesty, freedomhouse, hrw, state
 from rightswatch.extract.amnesty import amnesty_title, extract_amnesty
 from rightswatch.extract.css import extract_css
 from rightswatch.extract.freedomhouse import extract_freedom_house
@@ -32,7 +33,9 @@ _HEAD_META = ("og:site_name", "og:title", "article:published_time", "article:mod
 class Profile:
     name: str
     extract: Extractor
-    container: str  # CSS selector of the content container ("" when the page decides)
+    # The <body> parts it reads, as CSS selectors: content containers in order of preference,
+    # then the title element when it has one (empty: the page decides, as `generic` does).
+    reads: tuple[str, ...]
     hosts: tuple[str, ...] = ()
     signature: Signature | None = None
     head_meta: tuple[str, ...] = _HEAD_META
@@ -63,14 +66,14 @@ PROFILES: dict[str, Profile] = {
     "hrw-world-report": Profile(
         "hrw-world-report",
         lambda soup, url, _o: extract_hrw(soup, url),
-        ".article-body",
+        hrw.BODY_SELECTORS,
         hosts=("hrw.org",),
         signature=_by_site_or_markup("Human Rights Watch", "h1.title--huge", "div.article-body"),
     ),
     "amnesty": Profile(
         "amnesty",
         lambda soup, url, _o: extract_amnesty(soup, url),
-        ".article-content",
+        amnesty.CONTAINERS + amnesty.TITLES,
         hosts=("amnesty.org",),
         signature=_by_site_or_markup(
             "Amnesty International", "body.tax-location", ".article-backLink"
@@ -80,7 +83,7 @@ PROFILES: dict[str, Profile] = {
     "state-country-report": Profile(
         "state-country-report",
         lambda soup, url, _o: extract_state(soup, url),
-        "div.report__content",
+        state.CONTAINERS + state.TITLES,
         hosts=("state.gov",),
         signature=_by_site_or_markup("United States Department of State", "div.report__content"),
         title=state_title,
@@ -88,14 +91,13 @@ PROFILES: dict[str, Profile] = {
     "freedom-house": Profile(
         "freedom-house",
         lambda soup, url, _o: extract_freedom_house(soup, url),
-        ".country-report",
+        freedomhouse.CONTAINERS,
         hosts=("freedomhouse.org",),
         signature=_by_site_or_markup("Freedom House", ".country-score-block", ".country-report"),
     ),
-    "generic": Profile("generic", lambda soup, url, _o: extract_generic(soup, url), ""),
-    "css": Profile(
-        "css", lambda soup, url, o: extract_css(soup, url, o.content, o.heading), "(the watch's)"
-    ),
+    "generic": Profile("generic", lambda soup, url, _o: extract_generic(soup, url), ()),
+    # css reads the watch's own `content` selector
+    "css": Profile("css", lambda soup, url, o: extract_css(soup, url, o.content, o.heading), ()),
 }
 PROFILE_NAMES = ("auto", *PROFILES)
 # A web-archive copy names the original URL in its own path: /web/2024…/https://www.amnesty.org/…

@@ -23,6 +23,7 @@ from rightswatch.extract.outline import HEADINGS, body_chrome, drop_hidden_helpe
 from rightswatch.extract.walk import tag_text, walk
 
 CONTAINERS = ("div.report__content", ".report__content", "main .entry-content")
+TITLES = (".featured-content__headline", "main h1")
 _LETTERED = re.compile(r"^[A-Ga-g]\.\s")
 _TOP = re.compile(r"^(?:Section\s+\d+\.?|EXECUTIVE SUMMARY|Executive Summary|Appendix)", re.I)
 _BOLD = ("strong", "b")
@@ -69,5 +70,5 @@ def extract_state(soup: BeautifulSoup, base_url: str) -> list[Section]:
 def state_title(soup: BeautifulSoup) -> str | None:
     """The report's own headline ("2023 Country Reports on Human Rights Practices: Kazakhstan"):
     the <title> says only "Kazakhstan", which hides the report year (the edition)."""
-    found = first(soup, (".featured-content__headline", "main h1"))
+    found = first(soup, TITLES)
     return tag_text(found) or None if found is not None else None
