@@ -275,4 +275,3 @@ def test_each_profile_names_the_container_it_reads(name: str) -> None:
     profile = PROFILES[OUTLINES[name][0]]
     soup = BeautifulSoup(BUILDERS[name](), "lxml")
     assert soup.select_one(profile.reads[0]) is not None
-    assert "og:site_name" in profile.head_meta
