@@ -122,3 +122,18 @@ def test_add_to_a_new_config_file(loopback: Loopback, tmp_path: Path) -> None:
     result = runner.invoke(app, ["add", url, "--id", "state-kz", "-c", str(cfg)])
     assert result.exit_code == 0, result.output
     assert [w.id for w in load_config(cfg).watches] == ["state-kz"]
+
+
+def test_dry_run_writes_nothing_and_an_empty_flow_list_keeps_its_comments(
+    loopback: Loopback, tmp_path: Path
+) -> None:
+    url = loopback.page("/fh", pub.freedom_house())
+    cfg = tmp_path / "rw.yaml"
+    cfg.write_text("# our watches\nsnapshots: snaps  # local\nwatches: []\n", encoding="utf-8")
+    dry = runner.invoke(app, ["add", url, "--id", "fh-kz", "--dry-run", "-c", str(cfg)])
+    assert dry.exit_code == 0 and "  - id: fh-kz\n    url: " + url in dry.output
+    assert cfg.read_text(encoding="utf-8").endswith("watches: []\n")
+    assert runner.invoke(app, ["add", url, "--id", "fh-kz", "-c", str(cfg)]).exit_code == 0
+    text = cfg.read_text(encoding="utf-8")
+    assert text.startswith("# our watches\nsnapshots: snaps  # local\nwatches:\n  - id: fh-kz\n")
+    assert load_config(cfg).watch("fh-kz").profile == "freedom-house"
