@@ -37,6 +37,7 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 _FACT = re.compile(
     rf"(?P<date>(?:\b\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}}\b)(?:,?\s+\d{{4}})?"
     rf"|(?:{_MONTHS})\s+\d{{4}}|\b\d{{4}}-\d{{2}}-\d{{2}}\b)"
+    r"|(?P<score>(?<![\w./-])\d+(?:\.\d+)?\s?/\s?\d+(?![\d/.]))"  # "23 / 100", "0 / 4"
     r"|(?P<percent>\b\d+(?:[.,]\d+)?\s?(?:%|percent\b|per cent\b))"
     r"|(?P<number>(?<![\w.-])\d{1,3}(?:[,\u00a0 ]\d{3})+(?:\.\d+)?\b|(?<![\w.-])\d+(?:\.\d+)?\b)"
     r"(?:\s(?P<unit>[^\W\d_]{3,}))?"
@@ -68,7 +69,7 @@ class SentenceChange(BaseModel):
 class Fact(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    type: Literal["number", "percent", "date", "name"]
+    type: Literal["number", "percent", "date", "name", "score"]
     value: str  # what identifies it: "140", "June 6", "“insult”"
     text: str  # as a reader sees it: "140 complaints"
     sentence: str
@@ -80,7 +81,7 @@ class FactChange(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     kind: Literal["added", "removed", "changed"]
-    type: Literal["number", "percent", "date", "name"]
+    type: Literal["number", "percent", "date", "name", "score"]
     old: str | None = None
     new: str | None = None
     sentence: str
@@ -175,6 +176,9 @@ def facts_in(sentence: str) -> list[Fact]:
     for m in _FACT.finditer(sentence):
         if m.group("date"):
             kind, value, text = "date", m.group("date"), m.group("date")
+        elif m.group("score"):
+            text = m.group("score")
+            kind, value = "score", " / ".join(part.strip() for part in text.split("/"))
         elif m.group("percent"):
             kind, value, text = "percent", m.group("percent"), m.group("percent")
         elif m.group("number"):

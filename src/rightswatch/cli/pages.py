@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -15,7 +16,13 @@ from rich.tree import Tree
 from rightswatch.cli.common import EXIT_USAGE, ConfigOption, app, fail, load_or_exit, out
 from rightswatch.config import Config, FetchSettings, config_path
 from rightswatch.document import Document
-from rightswatch.extract import PROFILE_NAMES, ExtractError, ExtractOptions, extract, extract_page
+from rightswatch.extract import (
+    PROFILE_NAMES,
+    ExtractError,
+    ExtractOptions,
+    extract_explained,
+    extract_page,
+)
 from rightswatch.extract.pdf import PdfError, extract_pdf, is_pdf
 from rightswatch.fetch import Fetcher, FetchError, NotModified, decode_html
 
@@ -31,17 +38,21 @@ def validate(config: ConfigOption = None) -> None:
     )
 
 
+PDF_REASON = "a PDF: sections from its bookmarks, else from its heading fonts"
+
+
 def _document_for(
     target: str, profile: str | None, config: Path | None, render: str | None = None
-) -> Document:
-    """A file (HTML or PDF), an http(s) URL, or the id of a configured watch, as a Document."""
+) -> tuple[Document, str]:
+    """A file (HTML or PDF), an http(s) URL, or the id of a configured watch, as a Document
+    (and why its profile was chosen)."""
     path = Path(target)
     if "://" not in target and path.is_file():
         raw = path.read_bytes()
         if is_pdf(raw):
-            return extract_pdf(raw, path.resolve().as_uri())
+            return extract_pdf(raw, path.resolve().as_uri()), PDF_REASON
         text, _ = decode_html(raw)
-        return extract(text, path.resolve().as_uri(), profile=profile or "auto")
+        return extract_explained(text, path.resolve().as_uri(), profile=profile or "auto")
     settings = FetchSettings()
     options = ExtractOptions()
     url = target
@@ -62,7 +73,11 @@ def _document_for(
     with Fetcher(settings) as fetcher:
         page = fetcher.fetch(url, render=render or "static")
     assert not isinstance(page, NotModified)  # no validators were sent
-    return extract_page(page, url, profile=profile or "auto", options=options)
+    if page.content_type == "application/pdf":
+        return extract_page(page, url), PDF_REASON
+    return extract_explained(
+        page.text, url, final_url=page.final_url, profile=profile or "auto", options=options
+    )
 
 
 def _first_words(text: str, n: int = 12) -> str:
@@ -70,7 +85,9 @@ def _first_words(text: str, n: int = 12) -> str:
     return " ".join(words[:n]) + (" …" if len(words) > n else "")
 
 
-def print_sections(doc: Document, console: Console, *, full: bool = False) -> None:
+def print_sections(
+    doc: Document, console: Console, *, full: bool = False, why: str | None = None
+) -> None:
     """The section tree; `full` shows every paragraph instead of each section's first words."""
     lang = escape(f" [{doc.lang}]") if doc.lang else ""
     tree = Tree(
@@ -91,6 +108,8 @@ def print_sections(doc: Document, console: Console, *, full: bool = False) -> No
         if section.level:
             parents.append((section.level, node))
     console.print(tree)
+    if why:
+        console.print(f"[dim]profile {doc.profile}, chosen by {escape(why)}[/]", soft_wrap=True)
 
 
 @app.command()
@@ -114,7 +133,7 @@ def sections(
     if render is not None and render not in ("static", "browser"):
         fail(f"unknown --render {render!r}; choose static or browser", EXIT_USAGE)
     try:
-        doc = _document_for(target, profile, config, render)
+        doc, why = _document_for(target, profile, config, render)
     except FetchError as exc:
         fail(str(exc))
     except ExtractError as exc:
@@ -122,6 +141,7 @@ def sections(
     except PdfError as exc:
         fail(f"{target}: {exc}")
     if as_json:
-        sys.stdout.write(doc.model_dump_json(indent=2) + "\n")
+        payload = {**doc.model_dump(mode="json"), "profile_reason": why}
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     else:
-        print_sections(doc, out)
+        print_sections(doc, out, why=why)
