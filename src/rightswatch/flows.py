@@ -8,12 +8,12 @@ Entry points for prefect.yaml (`flows/monitor.py:monitor`, `flows/monitor.py:sha
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger
-from prefect.futures import as_completed
+from prefect.futures import PrefectFuture, as_completed
 from prefect.runtime import flow_run
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from rightswatch.check import CheckContext, WatchResult
@@ -40,11 +40,15 @@ from rightswatch.tasks import (
 DEFAULT_MAX_WORKERS = 8  # ThreadPoolTaskRunner's own default is unbounded
 
 
+def _runner(max_workers: int) -> ThreadPoolTaskRunner[Any]:
+    return ThreadPoolTaskRunner(max_workers=max_workers)
+
+
 def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[WatchResult]:
     """Every watch checked in batches on a bounded thread pool; results in `watches` order."""
     batches = plan_batches(watches, config.run.batch_size(len(watches)))
-    with ThreadPoolTaskRunner(max_workers=config.run.max_workers) as runner:
-        futures = {
+    with _runner(config.run.max_workers) as runner:
+        futures: dict[PrefectFuture[Any], list[Watch]] = {
             runner.submit(
                 check_watches_task.with_options(
                     timeout_seconds=config.run.timeout_for(config.fetch) * len(batch)
@@ -69,7 +73,7 @@ def deliver_all(config: Config, ctx: CheckContext) -> list[DeliveryReport]:
         retries=config.run.task_retries, retry_delay_seconds=config.run.task_retry_delay
     )
     names = channels_to_deliver(ctx.outbox)
-    with ThreadPoolTaskRunner(max_workers=config.run.max_workers) as runner:
+    with _runner(config.run.max_workers) as runner:
         sends = [
             runner.submit(sender, {"name": n, "config": quote(config), "outbox": quote(ctx.outbox)})
             for n in names
@@ -82,7 +86,8 @@ def deliver_all(config: Config, ctx: CheckContext) -> list[DeliveryReport]:
 
 @flow(
     name="rightswatch-monitor",
-    task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_MAX_WORKERS),
+    # Prefect's TaskRunner is invariant in its future type; the decorator names the base one.
+    task_runner=cast("TaskRunner[PrefectFuture[Any]]", _runner(DEFAULT_MAX_WORKERS)),
     log_prints=False,
 )
 def monitor(

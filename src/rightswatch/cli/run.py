@@ -190,7 +190,7 @@ def serve(config: ConfigOption = None, verbose: Verbose = False) -> None:
     """Serve the flow on the config's schedules (UTC) until stopped; no worker needed."""
     cfg = load_or_exit(config)
     monitor = load_monitor(verbose)
-    from prefect.deployments.runner import EntrypointType
+    from prefect.types.entrypoint import EntrypointType
 
     path = str(config_path(config).resolve())
     deployments = []
