@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import sqlite3
 import tomllib
+from contextlib import closing
 from importlib.metadata import PackageNotFoundError, version
+from importlib.util import find_spec
 from pathlib import Path
 
 from platformdirs import user_cache_dir
 
 HOME_OVERRIDE = "RIGHTSWATCH_PREFECT_HOME"  # where the per-version homes go (tests, packagers)
+MIGRATIONS = "server/database/_migrations/versions/sqlite"
+_REVISION = re.compile(r"^revision\s*=\s*[\"']([0-9a-f]+)[\"']", re.MULTILINE)
 
 
 def prefect_version() -> str:
@@ -64,27 +70,62 @@ def prepare(verbose: bool) -> None:
     choose_home()
     level = "INFO" if verbose else "CRITICAL"
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", level)  # the temporary server's own
     # The temporary server would try to phone home; machines running rightswatch often can't.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     for name in ("prefect", "httpx", "uvicorn"):
         logging.getLogger(name).setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
 
 
-def server_failure(exc: BaseException) -> str | None:
-    """One line saying why Prefect's temporary server did not start and what to do, if `exc`
-    is that failure; None for any other error."""
-    text = f"{type(exc).__name__}: {exc}"
-    if os.environ.get("PREFECT_API_URL"):
+def _known_revisions() -> set[str]:
+    spec = find_spec("prefect")  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return set()
+    versions = Path(spec.submodule_search_locations[0]) / MIGRATIONS
+    return {
+        m.group(1)
+        for f in versions.glob("*.py")
+        if (m := _REVISION.search(f.read_text(encoding="utf-8", errors="replace")))
+    }
+
+
+def _database_revision(db: Path) -> str | None:
+    try:
+        with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
         return None
-    home = os.environ.get("PREFECT_HOME", str(Path.home() / ".prefect"))
-    if "revision" in text.lower() and "locate" in text.lower():
-        cause = f"its database in {home} was migrated by another Prefect version ({text})"
-    elif "ephemeral" in text.lower() or "temporary" in text.lower() and "server" in text.lower():
-        cause = text
-    else:
+    return str(row[0]) if row else None
+
+
+def preflight() -> str | None:
+    """Why Prefect's temporary server will not start on this home, with the fix; None when
+    there is no reason to expect trouble (or a server is given by PREFECT_API_URL)."""
+    if os.environ.get("PREFECT_API_URL") or any(
+        os.environ.get(f"PREFECT_{k}_DATABASE_CONNECTION_URL") for k in ("API", "SERVER")
+    ):
+        return None
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    db = home / "prefect.db"
+    revision = _database_revision(db) if db.is_file() else None
+    known = _known_revisions() if revision else set()
+    if not revision or not known or revision in known:
         return None
     return (
-        f"Prefect's temporary server could not start: {cause}. Fix: unset PREFECT_HOME to use "
-        f"rightswatch's own ({own_home()}), point PREFECT_HOME at an empty folder, or set "
+        f"Prefect's temporary server cannot start: its database {db} was migrated by another "
+        f"Prefect version (revision {revision} is unknown to prefect {prefect_version()}). "
+        f"Fix: unset PREFECT_HOME to use rightswatch's own home ({own_home()}), point "
+        "PREFECT_HOME at an empty folder, or set PREFECT_API_URL to a running Prefect server."
+    )
+
+
+def server_failure(exc: BaseException) -> str | None:
+    """One line for Prefect's temporary server failing to start, if `exc` is that failure."""
+    text = f"{type(exc).__name__}: {exc}"
+    if os.environ.get("PREFECT_API_URL") or "ephemeral prefect api server" not in text.lower():
+        return None
+    return (
+        f"Prefect's temporary server could not start ({text.rstrip('.')}). Fix: run again with "
+        "--verbose to see the server's log, point PREFECT_HOME at an empty folder, or set "
         "PREFECT_API_URL to a running Prefect server."
     )

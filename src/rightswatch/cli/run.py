@@ -25,7 +25,7 @@ from rightswatch.cli.common import (
     load_or_exit,
     out,
 )
-from rightswatch.cli.prefect_env import prepare, server_failure
+from rightswatch.cli.prefect_env import preflight, prepare, server_failure
 from rightswatch.config import Config, config_path
 from rightswatch.coordinate import store_for
 from rightswatch.discover import select_watches
@@ -45,6 +45,9 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's o
 def load_monitor(verbose: bool, name: str = "monitor") -> Any:
     """The flow from the installed package (Prefect imported only now, after its home is set)."""
     prepare(verbose)
+    problem = preflight()
+    if problem:
+        fail(problem)
     from rightswatch import flows
 
     return getattr(flows, name)
