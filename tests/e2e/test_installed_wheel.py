@@ -81,6 +81,12 @@ def test_the_wheel_checks_a_page_and_runs_the_demo_outside_any_checkout(
     [watch] = json.loads(check.stdout)["watches"]
     assert (watch["id"], watch["status"], watch["error"]) == ("kz", "baseline", None)
 
+    sections = subprocess.run(
+        [str(rightswatch), "sections", url, "--json"], cwd=tmp_path, env=env, **TEXT
+    )
+    assert sections.returncode == 0, sections.stderr
+    assert len(json.loads(sections.stdout)["sections"]) == 15
+
     demo = subprocess.run([str(rightswatch), "demo"], cwd=tmp_path, env=env, **TEXT)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "changed" in demo.stdout and "Traceback" not in demo.stderr
