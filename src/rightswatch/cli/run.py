@@ -224,7 +224,26 @@ def serve(config: ConfigOption = None, verbose: Verbose = False) -> None:
         f"serving {len(deployments)} deployment(s): "
         + ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
     )
-    prefect_serve(*deployments)
+    try:
+        prefect_serve(*deployments)
+    except Exception as exc:
+        problem = server_failure(exc)
+        if problem is None:
+            raise
+        fail(problem)
+
+
+def demo_config(folder: Path, url: str) -> Path:
+    cfg = folder / "rightswatch.yaml"
+    cfg.write_text(
+        f"snapshots: {folder / 'snapshots'}\n"
+        "fetch: {per_host_delay: 0, retries: 1, timeout: 10}\n"
+        "watches:\n  - id: hrw-wr2021-kazakhstan\n"
+        f"    url: {url}\n    title: 'HRW World Report 2021: Kazakhstan (sample)'\n"
+        "    profile: hrw-world-report\n",
+        encoding="utf-8",
+    )
+    return cfg
 
 
 @app.command()
@@ -244,15 +263,7 @@ def demo(
     if keep:
         keep.mkdir(parents=True, exist_ok=True)
     with SampleServer() as server, holder() as folder:
-        cfg = Path(folder) / "rightswatch.yaml"
-        cfg.write_text(
-            f"snapshots: {Path(folder) / 'snapshots'}\n"
-            "fetch: {per_host_delay: 0, retries: 1, timeout: 10}\n"
-            "watches:\n  - id: hrw-wr2021-kazakhstan\n"
-            f"    url: {server.url}\n    title: 'HRW World Report 2021: Kazakhstan (sample)'\n"
-            "    profile: hrw-world-report\n",
-            encoding="utf-8",
-        )
+        cfg = demo_config(Path(folder), server.url)
         err.print(f"[bold]1/2[/] First check of the sample chapter served at {server.url}")
 
         def check_sample() -> dict[str, Any]:
