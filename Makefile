@@ -11,16 +11,22 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PIP_QUIET := --quiet --disable-pip-version-check --no-warn-script-location
 
-.PHONY: install run demo test lint pytest system-packages fixtures clean
+.PHONY: install lock run demo test lint pytest system-packages fixtures clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every dependency to the versions CI tested, so a fresh clone gets them.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
-	$(BIN)/python -m pip install $(PIP_QUIET) -e '.[dev,bench,browser]' 2>&1 | { grep -v '^WARNING: Location' || true; }
+	$(BIN)/python -m pip install $(PIP_QUIET) -c constraints.txt -e '.[dev,bench,browser]' 2>&1 | { grep -v '^WARNING: Location' || true; }
 	$(BIN)/python -c "import rightswatch, prefect, bs4, lxml, diff_match_patch"
 	touch $(STAMP)
+
+# After changing dependencies in pyproject.toml: re-resolve, test, then commit constraints.txt.
+lock: install
+	{ echo "# Versions CI tested; \`make install\` installs with these (pip -c). Regenerate: make lock"; \
+	  $(BIN)/python -m pip freeze --exclude-editable --exclude rightswatch; } > constraints.txt
 
 run: install
 	$(BIN)/rightswatch check

@@ -7,6 +7,7 @@ Secret block read lazily so that loading a config never needs a Prefect server.
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -18,41 +19,55 @@ class SecretUnavailable(RuntimeError):
     """A secret reference that cannot be resolved; the message names the block, never a value."""
 
 
-class _Redact(logging.Filter):
-    """Replaces every revealed secret in log records, including other libraries' records
-    (urllib3 logs request paths, and a Slack webhook carries its token in the path)."""
+def _redact(text: str) -> str:
+    for value in sorted(_REVEALED, key=len, reverse=True):  # a copy: others may reveal meanwhile
+        text = text.replace(value, "[redacted]")
+    return text
 
-    def filter(self, record: logging.LogRecord) -> bool:
+
+def _redact_record(record: logging.LogRecord) -> None:
+    """The message (and a traceback's text) with every revealed secret replaced."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed record: its handler reports it, with nothing to redact
+        return
+    record.msg, record.args = _redact(message), None
+    if record.exc_info and not record.exc_text:
+        text = logging.Formatter().formatException(record.exc_info)
+        if _redact(text) != text:
+            record.exc_text = _redact(text)
+
+
+def _install() -> None:
+    """Redact in the log-record factory: every record from any logger (rightswatch.store,
+    urllib3, which logs request paths, Prefect's run loggers, which send to the API) is made
+    through it, so no handler ever sees a revealed secret. Installed once, on first reveal."""
+    global _INSTALLED
+    if _INSTALLED:
+        return
+    make = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
         if _REVEALED:
-            message = record.getMessage()
-            for value in _REVEALED:
-                message = message.replace(value, "[redacted]")
-            record.msg, record.args = message, None
-        return True
+            _redact_record(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _INSTALLED = True
 
 
 _REVEALED: set[str] = set()
-_FILTER = _Redact()
-# Loggers whose records can carry URLs, user names or server replies.
-REDACTED_LOGGERS = (
-    "urllib3.connectionpool",
-    "urllib3.util.retry",
-    "requests",
-    "apprise",
-    "rightswatch",
-)
+_INSTALLED = False
 
 
 def _remember(value: str) -> str:
     if len(value) >= 6 and value not in _REVEALED:
+        _install()
         _REVEALED.add(value)
         parts = urlsplit(value)
         if parts.scheme and parts.path.strip("/"):
             _REVEALED.add(parts.path)  # what urllib3 logs: the path without the host
-        for name in REDACTED_LOGGERS:
-            logger = logging.getLogger(name)
-            if _FILTER not in logger.filters:
-                logger.addFilter(_FILTER)
     return value
 
 

@@ -35,15 +35,20 @@ def test_prefect_yaml_defines_daily_and_its_entrypoint_imports() -> None:
     assert (ROOT / daily["parameters"]["config_path"]).is_file()
 
 
-def test_prefect_deploy_all_registers_the_daily_deployment(
-    prefect_env: dict[str, str], tmp_path: Path
-) -> None:
+def copy_checkout(tmp_path: Path) -> Path:
     project = tmp_path / "checkout"
     shutil.copytree(
         ROOT,
         project,
         ignore=shutil.ignore_patterns(".venv", ".git", "snapshots", "__pycache__", ".*cache"),
     )
+    return project
+
+
+def test_prefect_deploy_all_registers_the_daily_deployment(
+    prefect_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = copy_checkout(tmp_path)
     run = dict(cwd=project, env=prefect_env, capture_output=True, text=True, timeout=180)
     pool = subprocess.run(
         [PREFECT, "work-pool", "create", "rightswatch", "--type", "process", "--overwrite"], **run
@@ -126,4 +131,57 @@ def test_served_deployment_runs_on_prefect_deployment_run(
     assert triggered.returncode == 0, triggered.stdout + triggered.stderr + served
     assert "Completed" in triggered.stdout + triggered.stderr
     history = open_store(tmp_path / "snapshots").history("kz")
+    assert len(history) == 1 and history[0].sections == 15
+
+
+def test_deployed_from_a_script_with_a_stale_pwd_runs_on_a_process_worker(
+    prefect_env: dict[str, str], loopback: Loopback, tmp_path: Path
+) -> None:
+    """`prefect deploy --all` started by a script whose PWD names another folder (as
+    subprocess.run(cwd=...) and make -C leave it): the worker still runs the flow here."""
+    project = copy_checkout(tmp_path)
+    url = loopback.page("/kz", (FIXTURES / "hrw_kazakhstan_2021.html").read_bytes())
+    # The deployment's config_path is relative (config/rightswatch.yaml): it resolves only if
+    # the worker's pull step put the run in this checkout.
+    write_config(
+        project / "config" / "rightswatch.yaml",
+        project / "snapshots",
+        [("kz", url, "hrw-world-report")],
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**prefect_env, "PWD": str(elsewhere), "PREFECT_WORKER_QUERY_SECONDS": "1"}
+    run = dict(cwd=project, env=env, capture_output=True, text=True, timeout=180)
+    pool = subprocess.run(
+        [PREFECT, "work-pool", "create", "rightswatch", "--type", "process", "--overwrite"], **run
+    )  # type: ignore[call-overload]
+    assert pool.returncode == 0, pool.stdout + pool.stderr
+    deploy = subprocess.run([PREFECT, "--no-prompt", "deploy", "--all"], **run)  # type: ignore[call-overload]
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    worker = subprocess.Popen(
+        [PREFECT, "worker", "start", "--pool", "rightswatch", "--type", "process"],
+        cwd=elsewhere,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        triggered = subprocess.run(
+            [PREFECT, "deployment", "run", "rightswatch-monitor/daily", "--watch"]
+            + ["--watch-timeout", "180"],
+            **{**run, "timeout": 240},
+        )  # type: ignore[call-overload]
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=10)
+        subprocess.run([PREFECT, "deployment", "delete", "rightswatch-monitor/daily"], **run)  # type: ignore[call-overload]
+    logs = worker.stdout.read() if worker.stdout else ""
+    assert triggered.returncode == 0, triggered.stdout + triggered.stderr + logs
+    assert "Completed" in triggered.stdout + triggered.stderr
+    history = open_store(project / "snapshots").history("kz")
     assert len(history) == 1 and history[0].sections == 15

@@ -39,23 +39,39 @@ def check(loopback: Loopback, tmp_path: Path) -> Iterator:
     ctx.close()
 
 
-def test_malformed_html_is_extracted_sensibly(check) -> None:
+def stored(tmp_path: Path) -> list[tuple[str, list[str]]] | None:
+    """The baseline document's sections as (heading, paragraphs), or None if none was kept."""
+    store = open_store(tmp_path / "s")
+    record = store.latest("page")
+    if record is None:
+        return None
+    doc = store.document("page", record.content_hash)
+    return [(section.heading, section.paragraphs) for section in doc.sections]
+
+
+def test_malformed_html_is_extracted_sensibly(check, tmp_path: Path) -> None:
     html = (
         b"<html><body><main><h2>Torture<p>Unclosed paragraph <b>bold <i>both</b> and more text"
         b"<h2>Labor Rights</h3><p>Restrictions persist.<div></span></table></main>"
     )
     result = check(html)
-    assert result.status == "baseline", result.error
+    assert (result.status, result.error) == ("baseline", None)
+    assert stored(tmp_path) == [
+        ("Torture", ["Unclosed paragraph bold both and more text"]),
+        ("Labor Rights", ["Restrictions persist."]),
+    ]
 
 
-def test_10000_deep_nesting_does_not_crash(check) -> None:
+def test_10000_deep_nesting_does_not_crash(check, tmp_path: Path) -> None:
     html = (
         b"<html><body><main>"
         + b"<div>" * 10_000
         + b"<h2>Deep</h2><p>Bottom text here.</p>"
         + b"</div>" * 10_000
     )
-    assert check(html).status in ("baseline", "suspect")
+    result = check(html)
+    assert (result.status, result.error) == ("baseline", None)
+    assert stored(tmp_path) == [("Deep", ["Bottom text here."])]
 
 
 def test_50_mb_body_is_a_clear_error(check) -> None:
@@ -64,14 +80,18 @@ def test_50_mb_body_is_a_clear_error(check) -> None:
     assert "over the 10,485,760-byte limit (fetch.max_bytes)" in (result.error or "")
 
 
-def test_binary_bodies(check) -> None:
+def test_binary_bodies(check, tmp_path: Path) -> None:
     blob = os.urandom(200_000)
     result = check(blob, ctype="application/octet-stream")
     assert result.status == "error" and "expected an HTML page, got 'application/octet-stream'" in (
         result.error or ""
     )
     disguised = check(blob, ctype="text/html")
-    assert disguised.status in ("suspect", "error") and disguised.error
+    assert disguised.status == "error"
+    assert (disguised.error or "").endswith(
+        "/page: the body is binary data, not an HTML page (served as text/html)"
+    )
+    assert stored(tmp_path) is None  # neither became a baseline
 
 
 def test_wrong_and_missing_charsets(check) -> None:
@@ -84,10 +104,12 @@ def test_wrong_and_missing_charsets(check) -> None:
     assert missing.status == "changed" and missing.title == "Всемирный доклад 2021: Казахстан"
 
 
-def test_a_page_with_no_headings_is_one_section(check) -> None:
+def test_a_page_with_no_headings_is_one_section(check, tmp_path: Path) -> None:
     result = check(
         b"<html><head><title>Statement</title></head><body><p>"
         + b"A statement. " * 40
         + b"</p></body></html>"
     )
-    assert result.status == "baseline"
+    assert (result.status, result.title) == ("baseline", "Statement")
+    [(_, paragraphs)] = stored(tmp_path) or []
+    assert paragraphs == [" ".join(["A statement."] * 40)]

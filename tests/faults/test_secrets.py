@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from flows.monitor import monitor
 from prefect.artifacts import Artifact
+from pydantic import SecretStr
 
+from rightswatch.secrets import reveal
 from tests.e2e.conftest import FIXTURES, write_config
 from tests.loopback import Loopback, Reply
 from tests.peers import Receiver, free_port
@@ -58,3 +63,59 @@ channels:
     for text in outputs:
         assert TOKEN not in text and PASSWORD not in text
     assert "slack channel 'slack': 127.0.0.1 answered HTTP 500" in json.dumps(report)
+
+
+def test_a_revealed_secret_is_redacted_from_every_logger_before_any_handler(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "https://hooks.example.org/services/T0/B0/CHILD-LOGGER-TOKEN-5d1e"
+    reveal(SecretStr(secret))
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("rightswatch.store").warning("writing for %s", secret)
+    logging.getLogger("some.other.library").info("POST /services/T0/B0/CHILD-LOGGER-TOKEN-5d1e")
+    try:
+        raise RuntimeError(f"cannot reach {secret}")
+    except RuntimeError:
+        logging.getLogger("rightswatch").exception("send failed")
+    assert "CHILD-LOGGER-TOKEN" not in caplog.text
+    assert [r.getMessage() for r in caplog.records] == [
+        "writing for [redacted]",
+        "POST [redacted]",
+        "send failed",
+    ]
+    assert "RuntimeError: cannot reach [redacted]" in caplog.text  # the traceback's text too
+
+
+def test_a_prefect_run_logger_sends_the_server_only_redacted_lines(prefect_api: str) -> None:
+    from prefect import flow, get_run_logger
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogHandler
+    from prefect.runtime import flow_run
+
+    secret = "smtp-RUN-LOGGER-PASSWORD-0b7a"
+
+    @flow(name="rightswatch-redaction-probe")
+    def probe() -> str:
+        get_run_logger().warning("logging in with %s", reveal(SecretStr(secret)))
+        return str(flow_run.id)
+
+    run_id = probe()
+    asyncio.run(APILogHandler.aflush())
+
+    async def lines() -> list[str]:
+        async with get_client() as client:
+            logs = await client.read_logs(
+                LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(run_id)]))
+            )
+            return [log.message for log in logs]
+
+    deadline = time.monotonic() + 30
+    found = asyncio.run(lines())
+    while not any("logging in with" in m for m in found):
+        assert time.monotonic() < deadline, found
+        time.sleep(0.5)
+        found = asyncio.run(lines())
+    [line] = [m for m in found if "logging in with" in m]
+    assert line == "logging in with [redacted]"
+    assert all(secret not in m for m in found)

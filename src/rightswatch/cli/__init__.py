@@ -21,6 +21,7 @@ from rightswatch.cli import outbox as outbox
 from rightswatch.cli import pages as pages
 from rightswatch.cli import run as run
 from rightswatch.cli.common import app, err, out
+from rightswatch.cli.prefect_env import choose_home
 
 __all__ = ["app", "main"]
 
@@ -45,6 +46,7 @@ def _main(
 
 def main() -> None:
     """Console entry point: an unexpected crash is one clear line, the traceback on request."""
+    choose_home()  # any command may reach Prefect (a Secret block, a lock), set before it loads
     try:
         app()
     except Exception as exc:  # typer has already handled usage errors and exits

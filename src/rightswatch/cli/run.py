@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-import os
 import re
 import sys
 import tempfile
@@ -27,12 +25,12 @@ from rightswatch.cli.common import (
     load_or_exit,
     out,
 )
+from rightswatch.cli.prefect_env import preflight, prepare, server_failure
 from rightswatch.config import Config, config_path
 from rightswatch.coordinate import store_for
 from rightswatch.discover import select_watches
 from rightswatch.report import exit_code
 
-FLOW_ENTRYPOINT = "flows/monitor.py:monitor"
 STATUS_STYLE = {
     "baseline": "blue",
     "unchanged": "dim",
@@ -44,34 +42,15 @@ STATUS_STYLE = {
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's own logs")]
 
 
-def flow_file() -> Path:
-    """flows/monitor.py in the current checkout, else beside the installed source tree."""
-    candidates = [
-        Path.cwd() / "flows" / "monitor.py",
-        Path(__file__).resolve().parents[3] / "flows" / "monitor.py",
-    ]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    fail("cannot find flows/monitor.py; run rightswatch from the project checkout", EXIT_USAGE)
-
-
-def quiet_prefect(verbose: bool) -> None:
-    """Keep Prefect's own log lines out of the user's way unless --verbose."""
-    level = "INFO" if verbose else "CRITICAL"
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
-    # The temporary server would try to phone home; machines running rightswatch often can't.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    for name in ("prefect", "httpx", "uvicorn"):
-        logging.getLogger(name).setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
-
-
 def load_monitor(verbose: bool, name: str = "monitor") -> Any:
-    quiet_prefect(verbose)
-    from prefect.flows import load_flow_from_entrypoint
+    """The flow from the installed package (Prefect imported only now, after its home is set)."""
+    prepare(verbose)
+    problem = preflight()
+    if problem:
+        fail(problem)
+    from rightswatch import flows
 
-    path = flow_file()
-    return load_flow_from_entrypoint(f"{path}:{name}")
+    return getattr(flows, name)
 
 
 @contextmanager
@@ -135,7 +114,7 @@ def run_monitor(
         try:
             result: dict[str, Any] = monitor(config_path=config, watches=watches, notify=notify)
         except Exception as exc:  # the flow itself failed, not a watch
-            fail(f"the run failed: {type(exc).__name__}: {exc}")
+            fail(server_failure(exc) or f"the run failed: {type(exc).__name__}: {exc}")
     return result
 
 
@@ -214,6 +193,8 @@ def serve(config: ConfigOption = None, verbose: Verbose = False) -> None:
     """Serve the flow on the config's schedules (UTC) until stopped; no worker needed."""
     cfg = load_or_exit(config)
     monitor = load_monitor(verbose)
+    from prefect.types.entrypoint import EntrypointType
+
     path = str(config_path(config).resolve())
     deployments = []
     for name, (cron, ids) in schedule_groups(cfg).items():
@@ -222,6 +203,7 @@ def serve(config: ConfigOption = None, verbose: Verbose = False) -> None:
         deployments.append(
             monitor.to_deployment(
                 name=name,
+                entrypoint_type=EntrypointType.MODULE_PATH,  # runs from the installed package
                 cron=cron,
                 concurrency_limit=1,
                 parameters={"config_path": path, "watches": ids, "notify": True},
@@ -233,14 +215,35 @@ def serve(config: ConfigOption = None, verbose: Verbose = False) -> None:
         shard_flow, shard_name = cfg.run.shard_deployment.split("/", 1)
         shard = load_monitor(verbose, "shard")
         if shard.name == shard_flow:
-            deployments.append(shard.to_deployment(name=shard_name))
+            deployments.append(
+                shard.to_deployment(name=shard_name, entrypoint_type=EntrypointType.MODULE_PATH)
+            )
     from prefect import serve as prefect_serve
 
     err.print(
         f"serving {len(deployments)} deployment(s): "
         + ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
     )
-    prefect_serve(*deployments)
+    try:
+        prefect_serve(*deployments)
+    except Exception as exc:
+        problem = server_failure(exc)
+        if problem is None:
+            raise
+        fail(problem)
+
+
+def demo_config(folder: Path, url: str) -> Path:
+    cfg = folder / "rightswatch.yaml"
+    cfg.write_text(
+        f"snapshots: {folder / 'snapshots'}\n"
+        "fetch: {per_host_delay: 0, retries: 1, timeout: 10}\n"
+        "watches:\n  - id: hrw-wr2021-kazakhstan\n"
+        f"    url: {url}\n    title: 'HRW World Report 2021: Kazakhstan (sample)'\n"
+        "    profile: hrw-world-report\n",
+        encoding="utf-8",
+    )
+    return cfg
 
 
 @app.command()
@@ -260,15 +263,7 @@ def demo(
     if keep:
         keep.mkdir(parents=True, exist_ok=True)
     with SampleServer() as server, holder() as folder:
-        cfg = Path(folder) / "rightswatch.yaml"
-        cfg.write_text(
-            f"snapshots: {Path(folder) / 'snapshots'}\n"
-            "fetch: {per_host_delay: 0, retries: 1, timeout: 10}\n"
-            "watches:\n  - id: hrw-wr2021-kazakhstan\n"
-            f"    url: {server.url}\n    title: 'HRW World Report 2021: Kazakhstan (sample)'\n"
-            "    profile: hrw-world-report\n",
-            encoding="utf-8",
-        )
+        cfg = demo_config(Path(folder), server.url)
         err.print(f"[bold]1/2[/] First check of the sample chapter served at {server.url}")
 
         def check_sample() -> dict[str, Any]:

@@ -1,0 +1,145 @@
+"""The `rightswatch-monitor` and `rightswatch-shard` flows: wiring only. Each step is a plain
+function in rightswatch.
+
+Entry points for prefect.yaml (`flows/monitor.py:monitor`, `flows/monitor.py:shard`),
+`rightswatch serve` and `rightswatch check`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, cast
+
+from prefect import flow, get_run_logger
+from prefect.futures import PrefectFuture, as_completed
+from prefect.runtime import flow_run
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
+
+from rightswatch.check import CheckContext, WatchResult
+from rightswatch.config import Config, Watch, load_config
+from rightswatch.deliver import DeliveryReport, channels_to_deliver
+from rightswatch.discover import select_watches
+from rightswatch.editions import lag_notices
+from rightswatch.report import RunReport
+from rightswatch.shard import plan_shards, save_results
+from rightswatch.tasks import (
+    batch_label,
+    batch_results,
+    check_watches_task,
+    collect_shards,
+    deliver_channel_task,
+    delivery_result,
+    now,
+    open_context,
+    plan_batches,
+    publish_artifacts,
+    start_shards,
+)
+
+DEFAULT_MAX_WORKERS = 8  # ThreadPoolTaskRunner's own default is unbounded
+
+
+def _runner(max_workers: int) -> ThreadPoolTaskRunner[Any]:
+    return ThreadPoolTaskRunner(max_workers=max_workers)
+
+
+def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[WatchResult]:
+    """Every watch checked in batches on a bounded thread pool; results in `watches` order."""
+    batches = plan_batches(watches, config.run.batch_size(len(watches)))
+    with _runner(config.run.max_workers) as runner:
+        futures: dict[PrefectFuture[Any], list[Watch]] = {
+            runner.submit(
+                check_watches_task.with_options(
+                    timeout_seconds=config.run.timeout_for(config.fetch) * len(batch)
+                ),
+                # quote(): Prefect would otherwise walk every model in these arguments for
+                # each task run, which dominated the cost of a large sweep.
+                {"watches": quote(batch), "ctx": quote(ctx), "label": batch_label(batch)},
+            ): batch
+            for batch in batches
+        }
+        done = {
+            result.id: result
+            for future in as_completed(list(futures))
+            for result in batch_results(future.result(raise_on_failure=False), futures[future])
+        }
+    return [done[w.id] for w in watches]
+
+
+def deliver_all(config: Config, ctx: CheckContext) -> list[DeliveryReport]:
+    """Each channel with pending events, delivered by its own task, with Prefect retries."""
+    sender = deliver_channel_task.with_options(
+        retries=config.run.task_retries, retry_delay_seconds=config.run.task_retry_delay
+    )
+    names = channels_to_deliver(ctx.outbox)
+    with _runner(config.run.max_workers) as runner:
+        sends = [
+            runner.submit(sender, {"name": n, "config": quote(config), "outbox": quote(ctx.outbox)})
+            for n in names
+        ]
+        return [
+            delivery_result(f.result(raise_on_failure=False), n)
+            for n, f in zip(names, sends, strict=True)
+        ]
+
+
+@flow(
+    name="rightswatch-monitor",
+    # Prefect's TaskRunner is invariant in its future type; the decorator names the base one.
+    task_runner=cast("TaskRunner[PrefectFuture[Any]]", _runner(DEFAULT_MAX_WORKERS)),
+    log_prints=False,
+)
+def monitor(
+    config_path: str = "config/rightswatch.yaml",
+    watches: list[str] | None = None,
+    notify: bool = True,
+    shards: int | None = None,
+) -> dict[str, Any]:
+    """Check the configured watches (split across workers when run.shards > 1), deliver
+    pending digests, publish the run's artifact."""
+    started = now()
+    config = load_config(config_path)
+    ctx = open_context(config)
+    try:
+        selected = select_watches(config, watches, ctx.store)
+        plan = plan_shards(selected, shards or config.run.shards)
+        children, inline = start_shards(config_path, config, plan[1:])
+        results = check_all(config, plan[0] + inline, ctx)
+        collected, unclaimed = collect_shards(
+            ctx.store, children, config.run.shard_timeout, config.run.shard_pickup_timeout
+        )
+        results += collected + (check_all(config, unclaimed, ctx) if unclaimed else [])
+        by_id = {r.id: r for r in results}
+        results = [by_id[w.id] for w in selected]
+        lag_notices(config, ctx.store, now())  # translations behind their pair, said once
+        deliveries = deliver_all(config, ctx) if notify else []
+    finally:
+        ctx.close()
+    report = RunReport(
+        started_at=started, finished_at=now(), watches=results, deliveries=deliveries
+    )
+    publish_artifacts(report, config)
+    get_run_logger().info(
+        "rightswatch: %s", ", ".join(f"{n} {s}" for s, n in report.counts().items())
+    )
+    return report.as_json()
+
+
+@flow(name="rightswatch-shard", log_prints=False)
+def shard(config_path: str, watches: list[str], run_key: str, shard: int) -> dict[str, int]:
+    """One slice of a sharded sweep, started by rightswatch-monitor on another worker. It only
+    checks; the parent delivers once every shard is done, so each change is sent once."""
+    config = load_config(config_path)
+    ctx = open_context(config)
+    try:
+        selected = select_watches(config, watches, ctx.store)
+        results = check_all(config, selected, ctx)
+        save_results(ctx.store, run_key, str(flow_run.id), shard, results)
+    finally:
+        ctx.close()
+    return dict(Counter(r.status for r in results))
+
+
+if __name__ == "__main__":
+    monitor()
