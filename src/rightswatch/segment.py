@@ -42,6 +42,12 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _SENTENCE_END = re.compile(r"(?<=[。！？])[」』）”]*\s*(?=\S)|(?<=[.!?…؟])[\"”’»)\]]*\s+(?=\S)")
 # Languages pysbd has no rules for, mapped to the closest one it has.
 _NEAREST = {"pt": "es", "gl": "es", "ca": "es", "uk": "ru", "be": "ru", "sr": "bg", "mk": "bg"}
+# Titles pysbd's rules split after ("قال د. أحمد", "El Sr. Pérez"): a segment ending in one
+# is glued to the next.
+_TITLES = {
+    "ar": frozenset({"د.", "أ.", "م.", "أ.د."}),
+    "es": frozenset({"Sr.", "Sra.", "Srta.", "Sres.", "Dr.", "Dra.", "Lic.", "Dña.", "Exmo."}),
+}
 _DIGITS = str.maketrans(
     {chr(base + i): str(i) for base in (0x660, 0x6F0, 0xFF10, 0x966) for i in range(10)}
 )
@@ -101,13 +107,23 @@ def _fallback(paragraph: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip()]
 
 
+def _glue_titles(sentences: list[str], titles: frozenset[str]) -> list[str]:
+    out: list[str] = []
+    for sentence in sentences:
+        if out and out[-1].split()[-1] in titles:
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
+    return out
+
+
 @lru_cache(maxsize=4096)
 def _split_paragraph(paragraph: str, language: str) -> tuple[str, ...]:
     try:
         found = [s.strip() for s in _segmenter(language).segment(paragraph)]
     except Exception:  # pysbd's rules are regexes over odd input; never lose the text
         found = []
-    sentences = [s for s in found if s]
+    sentences = _glue_titles([s for s in found if s], _TITLES.get(language, frozenset()))
     if "".join("".join(sentences).split()) != "".join(paragraph.split()):
         sentences = _fallback(paragraph)
     return tuple(sentences)

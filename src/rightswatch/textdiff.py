@@ -145,24 +145,29 @@ def similarity(a: str, b: str) -> float:
     return quick if quick < 0.3 else matcher.ratio()
 
 
-def _units_of(text: str, other: str, lang: str | None) -> list[str]:
+def _units(text: str, shared: set[str], lang: str | None) -> list[str]:
     """A paragraph both sides share stays whole (nothing to quote there, nothing to segment)."""
-    shared = set(other.split("\n\n"))
     out: list[str] = []
     for paragraph in text.split("\n\n"):
-        if paragraph in shared:
-            out.append(paragraph)
-        else:
-            out.extend(split_sentences(paragraph, lang))
+        out.extend([paragraph] if paragraph in shared else split_sentences(paragraph, lang))
     return out
+
+
+def _sentence_runs(old: str, new: str, lang: str | None) -> list[tuple[Op, list[str]]]:
+    shared = set(old.split("\n\n")) & set(new.split("\n\n"))
+    runs = _token_diff(_units(old, shared, lang), _units(new, shared, lang), cleanup=False)
+    # A shared paragraph that moved is still told sentence by sentence.
+    return [
+        (op, units if op == "equal" else [s for u in units for s in _units(u, set(), lang)])
+        for op, units in runs
+    ]
 
 
 def sentence_changes(old: str, new: str, lang: str | None = None) -> list[SentenceChange]:
     """Sentences removed and added; a removed one close to an added one is a correction."""
     changes: list[SentenceChange] = []
     removed: list[str] = []
-    pairs = _token_diff(_units_of(old, new, lang), _units_of(new, old, lang), cleanup=False)
-    for op, sentences in pairs:
+    for op, sentences in _sentence_runs(old, new, lang):
         if op == "delete":
             removed.extend(sentences)
             continue
