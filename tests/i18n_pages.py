@@ -143,7 +143,7 @@ def _edition(lang: str) -> Edition:
     torture = joiner.join(SENTENCES[lang])
     sections = tuple(
         (heading, (torture, body) if i == 1 else (body,))
-        for i, (heading, body) in enumerate(text["sections"])  # type: ignore[arg-type]
+        for i, (heading, body) in enumerate(text["sections"])
     )
     chapter = Chapter(
         lang=lang,
