@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup, Tag
 
-from rightswatch.extract.text import normalize
 from rightswatch.document import Section
+from rightswatch.extract.text import normalize
 from rightswatch.extract.walk import BLOCK_TAGS, tag_text
 
 __all__ = ["MainText", "main_text"]
-
 
 
 class MainText:
