@@ -120,6 +120,6 @@ def extract_generic(soup: BeautifulSoup, base_url: str) -> list[Section]:
         walk(located.scope, base_url=base_url, is_heading=_generic_heading, is_chrome=is_chrome)
     )
     # trafilatura keeping less than our own guess holds is a sign it missed the article.
-    if sum(s.words for s in sections) < 0.5 * sum(s.words for s in _walk(guess, base_url)):
+    if sum(s.words for s in sections) < 0.5 * len(tag_text(guess).split()):
         return _walk(guess, base_url)
     return sections
