@@ -16,9 +16,10 @@ from __future__ import annotations
 import itertools
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import pysbd
-from pysbd.languages import LANGUAGE_CODES
+if TYPE_CHECKING:
+    import pysbd
 
 __all__ = [
     "CJK",
@@ -97,13 +98,22 @@ def segmenter_language(lang: str | None, text: str = "") -> str:
     """The pysbd language for a BCP 47 tag ('zh-Hant-TW' → 'zh'), else a guess from the text."""
     primary = (lang or "").strip().lower().replace("_", "-").split("-")[0]
     primary = _NEAREST.get(primary, primary)
-    if primary in LANGUAGE_CODES:
+    if primary in _languages():
         return primary
     return _guess(text)
 
 
+@lru_cache(maxsize=1)
+def _languages() -> frozenset[str]:
+    from pysbd.languages import LANGUAGE_CODES  # imported on first use: 50 ms at start-up
+
+    return frozenset(LANGUAGE_CODES)
+
+
 @lru_cache(maxsize=32)
 def _segmenter(language: str) -> pysbd.Segmenter:
+    import pysbd
+
     return pysbd.Segmenter(language=language, clean=False)
 
 

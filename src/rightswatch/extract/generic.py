@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup, Tag
 from rightswatch.document import Section
 from rightswatch.extract.locate import main_text
 from rightswatch.extract.walk import looks_like_chrome, tag_text, walk
+from rightswatch.segment import count_words
 
 # Class/id words of page furniture (readability's "unlikely candidates", plus what report
 # sites add). A word must stand alone between "-"/"_" or the ends: "comments", "post-meta".
@@ -120,6 +121,6 @@ def extract_generic(soup: BeautifulSoup, base_url: str) -> list[Section]:
         walk(located.scope, base_url=base_url, is_heading=_generic_heading, is_chrome=is_chrome)
     )
     # trafilatura keeping less than our own guess holds is a sign it missed the article.
-    if sum(s.words for s in sections) < 0.5 * len(tag_text(guess).split()):
+    if sum(s.words for s in sections) < 0.5 * count_words(tag_text(guess)):
         return _walk(guess, base_url)
     return sections
