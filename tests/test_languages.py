@@ -141,3 +141,16 @@ def test_every_changed_sentence_is_accounted_for(case: tuple[str, str, str]) -> 
     for paragraph in old.split("\n\n"):  # segmentation never loses text
         joined = "".join(split_sentences(paragraph, lang))
         assert "".join(joined.split()) == "".join(paragraph.split())
+
+
+def test_segmentation_from_many_threads_gives_every_thread_its_own_sentences() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rightswatch import segment
+
+    texts = [f"Dr. No {i} arrived. Mr. Yes {i} left. Ms. Maybe {i} stayed." for i in range(200)]
+    segment._split_paragraph.cache_clear()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda t: split_sentences(t, "en"), texts))
+    for i, sentences in enumerate(results):
+        assert sentences == [f"Dr. No {i} arrived.", f"Mr. Yes {i} left.", f"Ms. Maybe {i} stayed."]

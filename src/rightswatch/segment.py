@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -110,11 +111,17 @@ def _languages() -> frozenset[str]:
     return frozenset(LANGUAGE_CODES)
 
 
-@lru_cache(maxsize=32)
+_PER_THREAD = threading.local()
+
+
 def _segmenter(language: str) -> pysbd.Segmenter:
+    """One per thread and language: Segmenter.segment keeps the text on `self`."""
     import pysbd
 
-    return pysbd.Segmenter(language=language, clean=False)
+    cache: dict[str, pysbd.Segmenter] = _PER_THREAD.__dict__.setdefault("segmenters", {})
+    if language not in cache:
+        cache[language] = pysbd.Segmenter(language=language, clean=False)
+    return cache[language]
 
 
 def _fallback(paragraph: str) -> list[str]:
