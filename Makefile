@@ -18,7 +18,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
-	$(BIN)/python -m pip install $(PIP_QUIET) -e '.[dev,bench]' 2>&1 | { grep -v '^WARNING: Location' || true; }
+	$(BIN)/python -m pip install $(PIP_QUIET) -e '.[dev,bench,browser]' 2>&1 | { grep -v '^WARNING: Location' || true; }
 	$(BIN)/python -c "import rightswatch, prefect, bs4, lxml, diff_match_patch"
 	touch $(STAMP)
 
@@ -32,7 +32,8 @@ lint: install
 	$(BIN)/ruff check src tests flows benchmarks deploy
 	$(BIN)/mypy
 
-# Debian packages the tests drive: Chromium (report tests, through Playwright) and PostgreSQL
+# Debian packages the tests drive: Chromium (report tests and `render: browser`, through
+# Playwright) and PostgreSQL
 # (the production test's Prefect server). Installed once, as root, if missing.
 DEBIAN_PACKAGES := $(if $(shell command -v chromium),,chromium) \
                    $(if $(shell command -v pg_createcluster),,postgresql)

@@ -50,17 +50,21 @@ class Request:
 class Loopback:
     """Routes are exact paths; each answers a Reply or a function of the request."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.routes: dict[str, Reply | Route] = {}
         self.seen: list[Seen] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._server = _QuietServer((host, 0), self._handler())
+        self._server = _QuietServer((host, port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
 
     @property
     def base(self) -> str:
@@ -157,9 +161,11 @@ class Loopback:
 
 
 @contextmanager
-def serving(host: str = "127.0.0.1") -> Iterator[Loopback]:
-    """A server on `host`, any loopback address: 127.0.0.2 is another site to the fetcher."""
-    server = Loopback(host).start()
+def serving(host: str = "127.0.0.1", port: int = 0) -> Iterator[Loopback]:
+    """A server on `host`, any loopback address: 127.0.0.2 is another site to the fetcher.
+    `port` (default: any free one) lets servers on two addresses share a port, as one host
+    name's addresses would."""
+    server = Loopback(host, port).start()
     try:
         yield server
     finally:

@@ -74,8 +74,8 @@ def test_dead_url_exits_1_with_the_reason(loopback: Loopback, tmp_path: Path) ->
 
 
 def test_bad_profile_is_a_usage_error() -> None:
-    result = runner.invoke(app, ["sections", str(HRW), "--profile", "amnesty"])
-    assert result.exit_code == 2 and "unknown profile 'amnesty'" in result.output
+    result = runner.invoke(app, ["sections", str(HRW), "--profile", "nonesuch"])
+    assert result.exit_code == 2 and "unknown profile 'nonesuch'" in result.output
 
 
 def test_installed_console_script_runs() -> None:

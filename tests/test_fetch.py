@@ -117,12 +117,29 @@ def test_size_cap_by_content_length_and_by_streaming(loopback: Loopback) -> None
 
 
 def test_wrong_content_type_is_rejected(loopback: Loopback) -> None:
-    url = loopback.page("/report.pdf", b"%PDF-1.7", ctype="application/pdf")
+    url = loopback.page("/report.docx", b"PK\x03\x04", ctype="application/msword")
     with (
         fetcher() as f,
-        pytest.raises(FetchError, match="expected an HTML page, got 'application/pdf'"),
+        pytest.raises(FetchError, match="expected an HTML page, got 'application/msword'"),
     ):
         f.fetch(url)
+
+
+def test_a_pdf_is_fetched_as_a_pdf_and_octet_stream_only_for_pdf_urls(loopback: Loopback) -> None:
+    pdf = b"%PDF-1.7\n%binary\n"
+    served = loopback.page("/report", pdf, ctype="application/pdf")
+    named = loopback.page("/report.pdf", pdf, ctype="application/octet-stream")
+    unnamed = loopback.page("/download", pdf, ctype="application/octet-stream")
+    fake = loopback.page("/fake.pdf", b"<html>not it</html>", ctype="application/pdf")
+    with fetcher() as f:
+        for url in (served, named):
+            page = f.fetch(url)
+            assert isinstance(page, Page)
+            assert (page.content_type, page.body) == ("application/pdf", pdf)
+        with pytest.raises(FetchError, match="octet-stream"):
+            f.fetch(unnamed)
+        with pytest.raises(FetchError, match="not a PDF"):
+            f.fetch(fake)
 
 
 def test_redirects_are_followed_and_recorded(loopback: Loopback) -> None:

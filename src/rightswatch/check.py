@@ -16,9 +16,9 @@ from rightswatch.diff import DocumentDiff, diff_prepared
 from rightswatch.discover import check_index
 from rightswatch.document import Document
 from rightswatch.editions import edition_label, edition_summary, rolled_over
-from rightswatch.extract import ExtractError, ExtractOptions, extract
+from rightswatch.extract import ExtractError, ExtractOptions, extract_page
 from rightswatch.fetch import FetchError, NotModified, Page, Validators
-from rightswatch.guard import assess
+from rightswatch.guard import assess, assess_static
 from rightswatch.outbox import ChangeEvent
 from rightswatch.render.report import ReportSide, render_report
 from rightswatch.result import CheckContext, CheckInProgress, WatchResult, WatchStatus
@@ -107,7 +107,7 @@ def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult
     )
     validators = Validators(state.etag, state.last_modified) if base_hash else None
     try:
-        fetched = ctx.fetcher.fetch(watch.url, validators)
+        fetched = ctx.fetcher.fetch(watch.url, validators, render=watch.render)
     except FetchError as exc:
         return check.unhealthy("error", str(exc), exc.retryable)
     if isinstance(fetched, NotModified):
@@ -119,10 +119,9 @@ def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult
     if base_hash is not None:
         check.base_doc = ctx.store.document(watch.id, base_hash)
     try:
-        doc = extract(
-            fetched.text,
+        doc = extract_page(
+            fetched,
             watch.url,
-            final_url=fetched.final_url,
             profile=watch.profile,
             options=ExtractOptions(content=watch.content, heading=watch.heading),
         )
@@ -136,7 +135,10 @@ def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult
         check.result = check.result.model_copy(update={"title": doc.title})
     rolled = check.base_doc is not None and rolled_over(check.base_doc, doc)
     # A new edition is not compared with last year's size; only the absolute checks apply.
-    verdict = assess(doc, None if rolled else check.base_doc, ctx.config.guard)
+    static = watch.render == "static" and fetched.content_type != "application/pdf"
+    verdict = (assess_static(fetched.text, doc) if static else None) or assess(
+        doc, None if rolled else check.base_doc, ctx.config.guard
+    )
     if verdict is not None:
         content_hash = doc.content_hash()
         same = verdict.may_persist and state.suspect_hash == content_hash
@@ -274,5 +276,6 @@ def _advance(
 
 def _keep_suspect(store: SnapshotStore, watch_id: str, page: Page, now: datetime) -> None:
     """Keep the suspect page for inspection; it never becomes a snapshot."""
-    name = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{page.sha256[:12]}.html"
+    ext = "pdf" if page.content_type == "application/pdf" else "html"
+    name = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{page.sha256[:12]}.{ext}"
     store.blobs.write(f"{watch_id}/suspect/{name}", page.body)

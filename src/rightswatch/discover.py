@@ -10,17 +10,24 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from urllib.parse import urldefrag, urljoin
 
 from bs4 import BeautifulSoup
 from pydantic import BaseModel, ValidationError
 
+from rightswatch import links
 from rightswatch.config import Config, Watch
 from rightswatch.fetch import FetchError, Page
 from rightswatch.outbox import ChangeEvent
-from rightswatch.result import CheckContext, CheckInProgress, WatchResult, WatchStatus
+from rightswatch.result import (
+    CheckContext,
+    CheckInProgress,
+    RefusedLink,
+    WatchResult,
+    WatchStatus,
+)
 from rightswatch.store import SnapshotStore, StoreError
 
 __all__ = [
@@ -45,8 +52,10 @@ class Discovered(BaseModel):
 
 
 class IndexState(BaseModel):
-    links: dict[str, str] = {}  # absolute URL -> link text, as last seen
+    links: dict[str, str] = {}  # absolute URL -> link text, as last seen (followed ones)
     discovered: list[Discovered] = []
+    refused: dict[str, str] = {}  # absolute URL -> why it is not followed, as last seen
+    final_url: str | None = None  # where the index was last served from (its links' host)
 
     def fingerprint(self) -> str:
         """Names the link set a change was found against, so a repeated check repeats ids."""
@@ -90,11 +99,8 @@ def save_index(store: SnapshotStore, watch_id: str, state: IndexState) -> None:
 
 
 def page_id(index: Watch, url: str) -> str:
-    """A readable, stable watch id for a discovered page: index, last path part, URL hash."""
-    last = [p for p in url.split("?")[0].rstrip("/").split("/") if p][-1]
-    slug = re.sub(r"[^a-z0-9]+", "-", last.lower()).strip("-")[:28].strip("-") or "page"
-    digest = hashlib.sha256(url.encode()).hexdigest()[:6]
-    return f"{index.id[:24].rstrip('-')}-{slug}-{digest}"
+    """A readable, stable watch id for a discovered page, always a slug (links.page_id)."""
+    return links.page_id(index.id, url)
 
 
 def page_watch(index: Watch, item: Discovered) -> Watch:
@@ -123,7 +129,10 @@ def discovered_watches(config: Config, store: SnapshotStore) -> list[Watch]:
             state = load_index(store, index.id)
         except StoreError:
             continue  # reported by the index's own check
+        hosts = links.index_hosts(index, state.final_url if state else None)
         for item in state.discovered if state else []:
+            if links.link_refusal(item.url, hosts) is not None:
+                continue  # found before links were kept on their site; never fetched now
             if item.watched and item.id not in configured:
                 out.append(page_watch(index, item))
                 configured.add(item.id)
@@ -154,7 +163,9 @@ def check_index(
 ) -> WatchResult:
     """Fetch the index, report links that appeared or went, snapshot each new publication.
 
-    Outbox first, then index.json: a crash in between reports again (same ids), never loses."""
+    Only links on the index's own host (or `link_hosts`) are followed; the others are named in
+    the result and, once, in the digest. Outbox first, then index.json: a crash in between
+    reports again (same ids), never loses."""
     state = ctx.store.state(watch.id)
     title = watch.title or state.title or watch.id
     result = WatchResult(id=watch.id, url=watch.url, title=title, status="unchanged")
@@ -164,45 +175,71 @@ def check_index(
     except FetchError as exc:
         return check.unhealthy("error", str(exc), exc.retryable)
     assert isinstance(page, Page) and watch.link_pattern is not None  # no validators: no 304
-    found = index_links(page.text, page.final_url, watch.link_pattern)
+    listed = index_links(page.text, page.final_url, watch.link_pattern)
+    found, refused = links.split_links(listed, links.index_hosts(watch, page.final_url))
     known = load_index(ctx.store, watch.id)
+    stamp = (known or IndexState()).fingerprint()
+    before = known.refused if known else {}
+    refusals = _report_refused(watch, ctx, now, title, stamp, refused, before, listed)
     if known is None:  # the first look: everything listed is the baseline, not news
-        items = [_item(watch, url, text, now) for url, text in found.items()]
-        save_index(ctx.store, watch.id, IndexState(links=found, discovered=items))
-        check.healthy("baseline", page.validators)
-        return check.result.model_copy(update={"status": "baseline"})
+        return _first_look(check, page, found, refused, refusals)
     if known.links and not found:
-        return check.unhealthy(
+        suspect = check.unhealthy(
             "suspect",
-            f"{watch.url}: suspect page: no link matches {watch.link_pattern!r} any more "
-            f"(there were {len(known.links)}); the index is kept as it was",
+            f"{watch.url}: suspect page: no followed link matches {watch.link_pattern!r} any "
+            f"more (there were {len(known.links)}); the index is kept as it was",
         )
-    stamp = known.fingerprint()
+        return suspect.model_copy(update={"refused_links": refusals})
     discovered = {d.id: d for d in known.discovered}
-    news = []
-    for url in (u for u in found if u not in known.links):
-        item = _item(watch, url, found[url], now)
-        first = first_snapshot(page_watch(watch, item))
-        ok = first.status not in ("error", "suspect")
-        name = first.title if ok and first.title != item.id else (found[url] or url)
-        taken = f"first snapshot taken as {item.id}" if ok else f"no first snapshot: {first.error}"
-        follow = "; checked from now on" if ok and watch.auto_watch else ""
-        news.append(name)
-        discovered[item.id] = item
-        ctx.outbox.add(
-            _notice(
-                watch,
-                now,
-                f"publication-{_key(url)}-{stamp}",
-                "publication",
-                url,
-                f"new publication: {name}",
-                f"{url} appeared on {title}; {taken}{follow}",
-            )
+    new = [u for u in found if u not in known.links]
+    take, over = links.cap_watched(new, len(discovered), watch.max_auto_watches)
+    news = [
+        _publication(
+            watch, ctx, now, title, stamp, _item(watch, url, found[url], now), take, first_snapshot
         )
-    gone = [u for u in known.links if u not in found]
+        for url in new
+    ]
+    for url in take:  # snapshotted by _publication, watched from now on
+        item = _item(watch, url, found[url], now)
+        discovered[item.id] = item
+    gone = _report_gone(watch, ctx, now, title, stamp, known.links, found)
+    save_index(ctx.store, watch.id, _state(found, list(discovered.values()), refused, page))
+    status: WatchStatus = "changed" if news or gone else "unchanged"
+    check.healthy(status, page.validators)
+    refusals += _over_cap(watch, over)
+    update = {"status": status, "publications": news, "refused_links": refusals}
+    return check.result.model_copy(update=update)
+
+
+def _first_look(
+    check: CheckInProgress,
+    page: Page,
+    found: dict[str, str],
+    refused: dict[str, str],
+    refusals: list[RefusedLink],
+) -> WatchResult:
+    watch = check.watch
+    urls, over = links.cap_watched(list(found), 0, watch.max_auto_watches)
+    items = [_item(watch, url, found[url], check.now) for url in urls]
+    save_index(check.store, watch.id, _state(found, items, refused, page))
+    check.healthy("baseline", page.validators)
+    update = {"status": "baseline", "refused_links": refusals + _over_cap(watch, over)}
+    return check.result.model_copy(update=update)
+
+
+def _report_gone(
+    watch: Watch,
+    ctx: CheckContext,
+    now: datetime,
+    title: str,
+    stamp: str,
+    before: Mapping[str, str],
+    found: Mapping[str, str],
+) -> list[str]:
+    """A notice for each link no longer listed; returns their URLs."""
+    gone = [u for u in before if u not in found]
     for url in gone:
-        name = known.links[url] or url
+        name = before[url] or url
         ctx.outbox.add(
             _notice(
                 watch,
@@ -214,10 +251,86 @@ def check_index(
                 f"{url} is no longer listed on {title}; its snapshots are kept",
             )
         )
-    save_index(ctx.store, watch.id, IndexState(links=found, discovered=list(discovered.values())))
-    status: WatchStatus = "changed" if news or gone else "unchanged"
-    check.healthy(status, page.validators)
-    return check.result.model_copy(update={"status": status, "publications": news})
+    return gone
+
+
+def _state(
+    found: dict[str, str], items: list[Discovered], refused: dict[str, str], page: Page
+) -> IndexState:
+    return IndexState(links=found, discovered=items, refused=refused, final_url=page.final_url)
+
+
+def _publication(
+    watch: Watch,
+    ctx: CheckContext,
+    now: datetime,
+    title: str,
+    stamp: str,
+    item: Discovered,
+    take: list[str],
+    first_snapshot: Callable[[Watch], WatchResult],
+) -> str:
+    """The notice of one new link, snapshotted at once when in `take`; returns its name."""
+    taken = item.url in take
+    first = first_snapshot(page_watch(watch, item)) if taken else None
+    ok = first is not None and first.status not in ("error", "suspect")
+    name = first.title if first is not None and ok and first.title != item.id else ""
+    name = name or item.text or item.url
+    if not taken:
+        done = (
+            f"not watched: this index already added {watch.max_auto_watches} pages "
+            "(max_auto_watches)"
+        )
+    elif ok:
+        done = f"first snapshot taken as {item.id}"
+        done += "; checked from now on" if watch.auto_watch else ""
+    else:
+        done = f"no first snapshot: {first.error if first else ''}"
+    ctx.outbox.add(
+        _notice(
+            watch,
+            now,
+            f"publication-{_key(item.url)}-{stamp}",
+            "publication",
+            item.url,
+            f"new publication: {name}",
+            f"{item.url} appeared on {title}; {done}",
+        )
+    )
+    return name
+
+
+def _report_refused(
+    watch: Watch,
+    ctx: CheckContext,
+    now: datetime,
+    title: str,
+    stamp: str,
+    refused: Mapping[str, str],
+    before: Mapping[str, str],
+    listed: Mapping[str, str],
+) -> list[RefusedLink]:
+    """Every refused link for the result; a notice for each one not refused last time."""
+    for url, reason in refused.items():
+        if url in before:
+            continue
+        ctx.outbox.add(
+            _notice(
+                watch,
+                now,
+                f"refused-{_key(url)}-{stamp}",
+                "refused",
+                url,
+                f"link not followed: {listed.get(url) or url}",
+                f"{url} is listed on {title} but was not fetched: {reason}",
+            )
+        )
+    return [RefusedLink(url=url, reason=reason) for url, reason in refused.items()]
+
+
+def _over_cap(watch: Watch, over: list[str]) -> list[RefusedLink]:
+    reason = f"reported, not watched: over max_auto_watches ({watch.max_auto_watches})"
+    return [RefusedLink(url=url, reason=reason) for url in over]
 
 
 def _item(index: Watch, url: str, text: str, now: datetime) -> Discovered:

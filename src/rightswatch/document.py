@@ -52,6 +52,7 @@ class Document(BaseModel):
     modified: str | None = None
     profile: str = "generic"
     sections: list[Section] = Field(default_factory=list)
+    pages: int | None = None  # a PDF's page count, for the guard; None for HTML
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)

@@ -6,105 +6,47 @@ the run rather than per task.
 
 from __future__ import annotations
 
-import hashlib
-import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib import robotparser
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NameResolutionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from rightswatch.config import FetchSettings
 from rightswatch.decode import decode_html, looks_binary
+from rightswatch.fetcherrors import FetchError, inner_reason, no_dns, request_error
+from rightswatch.hops import RedirectLimit, get_checked
+from rightswatch.netpolicy import AddressPolicy, AddressRefused, PinnedAdapter, own_hosts
+from rightswatch.page import NotModified, Page, Validators
 from rightswatch.politeness import HostLimiter
+
+if TYPE_CHECKING:
+    from rightswatch.fetch_browser import BrowserRenderer
 
 __all__ = [
     "FetchError",
     "Fetcher",
     "HostLimiter",
     "NotModified",
+    "PDF_TYPE",
     "Page",
     "Validators",
     "decode_html",
 ]
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+PDF_TYPE = "application/pdf"
+# Served for PDFs by some sites; read as a PDF when the URL ends .pdf or the body says %PDF-.
+GENERIC_TYPES = ("application/octet-stream", "binary/octet-stream", "application/x-pdf")
 MAX_RETRY_AFTER = 120.0  # seconds; a server asking for longer is retried on the next run
-
-
-@dataclass(frozen=True)
-class Validators:
-    """HTTP cache validators; both are sent because Drupal answers 304 only when both match."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-
-    def headers(self) -> dict[str, str]:
-        out = {}
-        if self.etag:
-            out["If-None-Match"] = self.etag
-        if self.last_modified:
-            out["If-Modified-Since"] = self.last_modified
-        return out
-
-
-@dataclass(frozen=True)
-class Page:
-    url: str
-    final_url: str
-    status: int
-    content_type: str
-    body: bytes
-    text: str
-    encoding: str
-    validators: Validators
-    fetched_at: datetime
-    elapsed: float
-    redirects: tuple[str, ...] = ()
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.body).hexdigest()
-
-
-@dataclass(frozen=True)
-class NotModified:
-    """A 304: the page is unchanged and nothing is parsed."""
-
-    url: str
-    validators: Validators
-    fetched_at: datetime
-    elapsed: float
-
-
-class FetchError(Exception):
-    """A fetch that failed; `kind` is machine-readable, the message says what and where."""
-
-    def __init__(
-        self,
-        url: str,
-        kind: str,
-        message: str,
-        *,
-        status: int | None = None,
-        retryable: bool = False,
-    ) -> None:
-        super().__init__(f"{url}: {message}")
-        self.url = url
-        self.message = message
-        self.kind = kind
-        self.status = status
-        self.retryable = retryable
 
 
 class _CappedRetry(Retry):
@@ -120,12 +62,15 @@ class Fetcher:
     settings: FetchSettings
     # Per-host limits shared with other workers (rightswatch.coordinate), if any.
     shared_slot: Callable[[str], AbstractContextManager[None]] | None = None
+    # Where requests may go (netpolicy.py); tests give one with their own resolver.
+    policy: AddressPolicy | None = None
     session: requests.Session = field(init=False)
     limiter: HostLimiter = field(init=False)
     _robots: dict[str, robotparser.RobotFileParser | FetchError | None] = field(
         init=False, default_factory=dict
     )
     _robots_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _browser: BrowserRenderer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -144,9 +89,13 @@ class Fetcher:
             raise_on_status=False,
             raise_on_redirect=False,
         )
+        if self.policy is None:
+            self.policy = AddressPolicy(allow_private=s.allow_private)
         self.session = requests.Session()
         pool = max(10, s.per_host_concurrency * 4)
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
+        adapter = PinnedAdapter(
+            self.policy, max_retries=retry, pool_connections=pool, pool_maxsize=pool
+        )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update(
@@ -159,6 +108,18 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+
+    def renderer(self) -> BrowserRenderer:
+        """The run's one browser, started on the first `render: browser` page."""
+        from rightswatch.fetch_browser import BrowserRenderer
+
+        with self._robots_lock:
+            if self._browser is None:
+                self._browser = BrowserRenderer(self.settings)
+            return self._browser
 
     def __enter__(self) -> Fetcher:
         return self
@@ -167,14 +128,14 @@ class Fetcher:
         self.close()
 
     # robots.txt -----------------------------------------------------------------------------
-    def _robots_for(self, url: str) -> robotparser.RobotFileParser | None:
+    def _robots_for(self, url: str, trusted: Collection[str]) -> robotparser.RobotFileParser | None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._robots_lock:
             cached = origin in self._robots
             entry = self._robots.get(origin)
         if not cached:
-            entry = self._load_robots(origin, parts.hostname or "")
+            entry = self._load_robots(origin, parts.hostname or "", trusted)
             with self._robots_lock:
                 self._robots[origin] = entry
         if isinstance(entry, FetchError):  # an unknown host: fail every page on it at once
@@ -182,36 +143,48 @@ class Fetcher:
         return entry
 
     def _load_robots(
-        self, origin: str, host: str
+        self, origin: str, host: str, trusted: Collection[str]
     ) -> robotparser.RobotFileParser | FetchError | None:
         parser = robotparser.RobotFileParser()
         try:
             with self.limiter.slot(host):
-                resp = self.session.get(f"{origin}/robots.txt", timeout=self.settings.timeout)
-        except requests.RequestException as exc:
-            error = self._request_error(f"{origin}/robots.txt", exc)
-            # Unreachable: let the page fetch report the real error, unless DNS already did.
-            return error if error.kind == "dns" else None
+                resp = self._get(f"{origin}/robots.txt", {}, trusted, self.settings.timeout)[0]
+                with resp:
+                    status, text = resp.status_code, resp.text if resp.status_code < 400 else ""
+        except (FetchError, requests.RequestException) as error:
+            # Unreachable (or redirected somewhere refused): the page fetch reports the real
+            # error, unless DNS already did.
+            return error if isinstance(error, FetchError) and error.kind == "dns" else None
+        if status >= 500:
+            parser.parse(["User-agent: *", "Disallow: /"])  # RFC 9309: assume disallowed
         else:
-            if resp.status_code >= 500:
-                parser.parse(["User-agent: *", "Disallow: /"])  # RFC 9309: assume disallowed
-            elif resp.status_code < 400:
-                parser.parse(resp.text.splitlines())
-            else:
-                parser.parse([])  # 4xx: no robots.txt, everything allowed
+            parser.parse(text.splitlines())  # 4xx: no robots.txt, everything allowed
         return parser
 
-    def allowed_by_robots(self, url: str) -> bool:
-        parser = self._robots_for(url)
+    def allowed_by_robots(self, url: str, trusted: Collection[str] | None = None) -> bool:
+        parser = self._robots_for(url, _trusted(url, trusted))
         if parser is None:
             return True
         agent = self.settings.user_agent.split("/", 1)[0] or "*"
         return parser.can_fetch(agent, url)
 
     # pages ----------------------------------------------------------------------------------
-    def fetch(self, url: str, validators: Validators | None = None) -> Page | NotModified:
-        """Fetch one page; raises FetchError with a clear, per-URL message."""
-        if self.settings.respect_robots and not self.allowed_by_robots(url):
+    def fetch(
+        self,
+        url: str,
+        validators: Validators | None = None,
+        *,
+        render: str = "static",
+        trusted: Collection[str] | None = None,
+    ) -> Page | NotModified:
+        """Fetch one page; raises FetchError with a clear, per-URL message. `render="browser"`
+        renders it in Chromium (no conditional GET: the DOM is what counts).
+
+        `trusted`: hosts the address policy lets through whatever they resolve to; by default
+        the URL's own host (the caller named it: a watch's configured or vetted URL)."""
+        trusted = _trusted(url, trusted)
+        self.check_address(url, trusted)  # before robots.txt: a refused host gets no request
+        if self.settings.respect_robots and not self.allowed_by_robots(url, trusted):
             raise FetchError(
                 url,
                 "robots",
@@ -219,44 +192,65 @@ class Fetcher:
                 "fetch.respect_robots: false if you have permission",
             )
         host = urlsplit(url).hostname or ""
+        if render == "browser":
+            with self.limiter.slot(host):
+                return self.renderer().render(url)
         started = time.monotonic()
         fetched_at = datetime.now(UTC)
         headers = validators.headers() if validators else {}
         with self.limiter.slot(host):
-            try:
-                resp = self.session.get(
-                    url,
-                    headers=headers,
-                    stream=True,
-                    timeout=(self.settings.timeout, self.settings.timeout),
-                )
-            except requests.RequestException as exc:
-                raise self._request_error(url, exc) from None
+            timeout = self.settings.timeout
+            resp, hops = self._get(url, headers, trusted, (timeout, timeout))
             with resp:
-                return self._read(url, resp, started, fetched_at)
+                return self._read(url, resp, started, fetched_at, hops)
 
-    def _request_error(self, url: str, exc: requests.RequestException) -> FetchError:
-        """Map requests' exceptions, including urllib3's exhausted retries, to one FetchError."""
-        reason = getattr(exc.args[0], "reason", None) if exc.args else None
-        if isinstance(exc, requests.Timeout) or isinstance(reason, ReadTimeoutError):
-            message = f"no answer within {self.settings.timeout:g} s (fetch.timeout)"
-            return FetchError(url, "timeout", message, retryable=True)
-        if isinstance(exc, requests.exceptions.RetryError):
-            message = f"still failing after {self.settings.retries} retries (fetch.retries)"
-            return FetchError(url, "http", message, retryable=True)
-        if isinstance(exc, requests.ConnectionError):
-            if isinstance(reason, NameResolutionError) or "NameResolutionError" in repr(exc):
-                host = urlsplit(url).hostname
-                message = (
-                    f"cannot resolve host {host!r}: no DNS answer (offline, or a typo in the URL?)"
-                )
-                return FetchError(url, "dns", message, retryable=False)
-            message = f"connection failed: {_reason(exc)}"
-            return FetchError(url, "connection", message, retryable=True)
-        return FetchError(url, "connection", f"request failed: {_reason(exc)}", retryable=True)
+    def check_address(self, url: str, trusted: Collection[str] = ()) -> None:
+        """The address policy for one URL, as a FetchError: for the browser renderer's and
+        Save Page Now's own requests too."""
+        assert self.policy is not None
+        try:
+            self.policy.check(url, trusted)
+        except AddressRefused as exc:
+            raise FetchError(url, "refused", exc.message) from None
+        except OSError:
+            raise FetchError(url, "dns", no_dns(url)) from None
+
+    def _get(
+        self,
+        url: str,
+        headers: dict[str, str],
+        trusted: Collection[str],
+        timeout: float | tuple[float, float],
+    ) -> tuple[requests.Response, tuple[str, ...]]:
+        """GET with redirects followed under the address policy; every failure a FetchError."""
+        assert self.policy is not None
+        try:
+            resp, hops = get_checked(
+                self.session,
+                self.policy,
+                url,
+                headers=headers,
+                trusted=trusted,
+                max_redirects=self.settings.max_redirects,
+                timeout=timeout,
+            )
+        except AddressRefused as exc:
+            raise FetchError(url, "refused", exc.message) from None
+        except RedirectLimit as exc:
+            raise FetchError(url, "redirects", exc.message) from None
+        except requests.RequestException as exc:
+            raise request_error(url, exc, self.settings) from None
+        except OSError:
+            raise FetchError(url, "dns", no_dns(url)) from None
+        return resp, hops
 
     def _read(
-        self, url: str, resp: requests.Response, started: float, fetched_at: datetime
+        self,
+        url: str,
+        resp: requests.Response,
+        started: float,
+        fetched_at: datetime,
+        redirects: tuple[str, ...] = (),
     ) -> Page | NotModified:
         validators = Validators(resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
         if resp.status_code == 304:
@@ -272,29 +266,18 @@ class Fetcher:
             )
         ctype = resp.headers.get("Content-Type", "")
         mime = ctype.split(";", 1)[0].strip().lower()
-        if mime and mime not in HTML_TYPES:
+        pdf = mime == PDF_TYPE or (mime in GENERIC_TYPES and _pdf_name(resp.url))
+        if mime and mime not in HTML_TYPES and not pdf:
             raise FetchError(
                 url, "content-type", f"expected an HTML page, got {mime!r}", status=resp.status_code
             )
         body = self._read_body(url, resp, started)
-        if not mime and not body.lstrip()[:1] == b"<":
-            raise FetchError(
-                url,
-                "content-type",
-                "no Content-Type and the body is not HTML",
-                status=resp.status_code,
-            )
-        if looks_binary(body):
-            raise FetchError(
-                url,
-                "binary",
-                f"the body is binary data, not an HTML page (served as {mime or 'no type'})",
-                status=resp.status_code,
-            )
-        message = Message()
-        message["content-type"] = ctype or "text/html"
-        charset = message.get_param("charset")
-        text, encoding = decode_html(body, charset if isinstance(charset, str) else None)
+        if pdf:
+            if body.lstrip()[:5] != b"%PDF-":
+                raise FetchError(url, "content-type", f"served as {mime!r} but not a PDF")
+            text, encoding, mime = "", "binary", PDF_TYPE
+        else:
+            text, encoding = _html_text(url, body, mime, ctype, resp.status_code)
         return Page(
             url=url,
             final_url=resp.url,
@@ -306,7 +289,7 @@ class Fetcher:
             validators=validators,
             fetched_at=fetched_at,
             elapsed=time.monotonic() - started,
-            redirects=tuple(r.url for r in resp.history),
+            redirects=redirects,
         )
 
     def _read_body(self, url: str, resp: requests.Response, started: float) -> bytes:
@@ -345,7 +328,7 @@ class Fetcher:
             raise FetchError(
                 url,
                 "truncated",
-                f"body ended early: {_reason(exc)}",
+                f"body ended early: {inner_reason(exc)}",
                 status=resp.status_code,
                 retryable=True,
             ) from None
@@ -357,7 +340,7 @@ class Fetcher:
             raise FetchError(
                 url,
                 "truncated",
-                f"connection lost mid-body: {_reason(exc)}",
+                f"connection lost mid-body: {inner_reason(exc)}",
                 status=resp.status_code,
                 retryable=True,
             ) from None
@@ -372,16 +355,29 @@ class Fetcher:
         return b"".join(chunks)
 
 
-def _reason(exc: BaseException) -> str:
-    """The innermost cause, without the URL noise urllib3 wraps around it."""
-    inner: BaseException = exc
-    while True:
-        nxt = inner.__context__ or inner.__cause__
-        if nxt is None or nxt is inner:
-            break
-        inner = nxt
-    text = str(inner) or type(inner).__name__
-    match = re.search(r"\[Errno -?\d+\] ([^')]+)", text)
-    if match:
-        return match.group(1).strip()
-    return text.split(": ", 1)[-1][:200]
+def _trusted(url: str, trusted: Collection[str] | None) -> Collection[str]:
+    return own_hosts(url) if trusted is None else trusted
+
+
+def _html_text(url: str, body: bytes, mime: str, ctype: str, status: int) -> tuple[str, str]:
+    """The body decoded as HTML (text, encoding), or the error saying why it is not HTML."""
+    if not mime and not body.lstrip()[:1] == b"<":
+        raise FetchError(
+            url, "content-type", "no Content-Type and the body is not HTML", status=status
+        )
+    if looks_binary(body):
+        raise FetchError(
+            url,
+            "binary",
+            f"the body is binary data, not an HTML page (served as {mime or 'no type'})",
+            status=status,
+        )
+    message = Message()
+    message["content-type"] = ctype or "text/html"
+    charset = message.get_param("charset")
+    return decode_html(body, charset if isinstance(charset, str) else None)
+
+
+def _pdf_name(url: str) -> bool:
+    """A .pdf URL served as octet-stream is read as a PDF (if its body is one)."""
+    return urlsplit(url).path.lower().endswith(".pdf")

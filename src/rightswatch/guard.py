@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from rightswatch.config import GuardSettings
 from rightswatch.document import Document
+from rightswatch.extract.shell import shell_reason
 from rightswatch.textdiff import similarity
 
-__all__ = ["GuardSettings", "Verdict", "assess"]
+__all__ = ["GuardSettings", "Verdict", "assess", "assess_static"]
 
 _BLOCK_TITLES = re.compile(
     r"just a moment|attention required|access denied|checking your browser|are you a robot|"
@@ -45,6 +46,14 @@ def assess(
 ) -> Verdict | None:
     """Why `doc` is suspect, or None when it may replace `baseline`."""
     settings = settings or GuardSettings()
+    paragraphs = sum(len(s.paragraphs) for s in doc.sections)
+    if len(doc.sections) > settings.max_sections or paragraphs > settings.max_paragraphs:
+        return Verdict(
+            f"the page has {len(doc.sections):,} sections and {paragraphs:,} paragraphs, over "
+            f"the limits (guard.max_sections {settings.max_sections:,}, guard.max_paragraphs "
+            f"{settings.max_paragraphs:,}): a generated or hostile page, not a report",
+            False,
+        )
     if _BLOCK_TITLES.search(doc.title) and (
         baseline is None or not _BLOCK_TITLES.search(baseline.title)
     ):
@@ -63,6 +72,10 @@ def assess(
             f"the text shrank from {baseline.words:,} to {doc.words:,} words at once "
             f"(guard.min_words_ratio {settings.min_words_ratio:g})",
             True,
+        )
+    if baseline.pages and baseline.pages >= 4 and (doc.pages or 0) < baseline.pages * 0.5:
+        return Verdict(
+            f"the PDF shrank from {baseline.pages} to {doc.pages or 0} pages at once", True
         )
     if (
         len(baseline.sections) >= 4
@@ -88,3 +101,9 @@ def assess(
             f"the title changed wholesale from {baseline.title!r} to {doc.title!r}", True
         )
     return None
+
+
+def assess_static(html: str, doc: Document) -> Verdict | None:
+    """A static fetch of a page whose content a script builds is never a baseline."""
+    reason = shell_reason(html, doc)
+    return None if reason is None else Verdict(reason, False)

@@ -33,9 +33,10 @@ class ChangeEvent(BaseModel):
     id: str
     # change: section changes. Notices (title + message): failing / recovered (health),
     # publication / withdrawn (an index gained or lost a link), edition (a page rolled over
-    # to a new edition), lag (a translation did not follow its pair's change).
+    # to a new edition), lag (a translation did not follow its pair's change), refused (an
+    # index linked to a host it may not lead rightswatch to).
     kind: Literal[
-        "change", "failing", "recovered", "publication", "withdrawn", "edition", "lag"
+        "change", "failing", "recovered", "publication", "withdrawn", "edition", "lag", "refused"
     ] = "change"
     watch_id: str
     url: str

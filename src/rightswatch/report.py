@@ -50,6 +50,7 @@ class RunReport(BaseModel):
                     "snapshot": w.snapshot,
                     "not_modified": w.not_modified,
                     "publications": w.publications,
+                    "refused_links": [r.model_dump() for r in w.refused_links],
                 }
                 for w in self.watches
             ],

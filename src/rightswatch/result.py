@@ -18,9 +18,14 @@ from rightswatch.fetch import Fetcher, Validators
 from rightswatch.outbox import ChangeEvent, Outbox
 from rightswatch.store import SnapshotStore, WatchState
 
-__all__ = ["CheckContext", "CheckInProgress", "WatchResult", "WatchStatus"]
+__all__ = ["CheckContext", "CheckInProgress", "RefusedLink", "WatchResult", "WatchStatus"]
 
 WatchStatus = Literal["baseline", "unchanged", "changed", "edition", "suspect", "error"]
+
+
+class RefusedLink(BaseModel):
+    url: str
+    reason: str
 
 
 class WatchResult(BaseModel):
@@ -36,6 +41,8 @@ class WatchResult(BaseModel):
     not_modified: bool = False
     event: ChangeEvent | None = None  # the change event this check put in the outbox
     publications: list[str] = []  # an index's new publications, by title
+    # an index's links not followed (another host, over max_auto_watches): url and why
+    refused_links: list[RefusedLink] = []
 
 
 @dataclass

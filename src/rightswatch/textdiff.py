@@ -43,6 +43,7 @@ _FACT = re.compile(
     rf"(?P<date>(?:\b\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}}\b)(?:,?\s+\d{{4}})?"
     rf"|(?:{_MONTHS})\s+\d{{4}}|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
     rf"|{_START}\d{{4}}\s?年\s?\d{{1,2}}\s?月(?:\s?\d{{1,2}}\s?日)?|{_START}\d{{1,2}}\s?月\s?\d{{1,2}}\s?日)"
+    r"|(?P<score>(?<![\w./-])\d+(?:\.\d+)?\s?/\s?\d+(?![\d/.]))"  # "23 / 100", "0 / 4"
     rf"|(?P<percent>{_START}\d+(?:[.,٫]\d+)?\s?(?:{_PER_CENT}))"
     rf"|(?P<number>{_START}\d{{1,3}}(?:[,٬\u00a0\u202f ]\d{{3}})+(?:[.٫]\d+)?{_END}"
     rf"|{_START}\d+(?:[.٫]\d+)?{_END})"
@@ -78,7 +79,7 @@ class SentenceChange(BaseModel):
 class Fact(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    type: Literal["number", "percent", "date", "name"]
+    type: Literal["number", "percent", "date", "name", "score"]
     value: str  # what identifies it: "140", "June 6", "“insult”"
     text: str  # as a reader sees it: "140 complaints"
     sentence: str
@@ -90,7 +91,7 @@ class FactChange(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     kind: Literal["added", "removed", "changed"]
-    type: Literal["number", "percent", "date", "name"]
+    type: Literal["number", "percent", "date", "name", "score"]
     old: str | None = None
     new: str | None = None
     sentence: str
@@ -196,6 +197,8 @@ def facts_in(sentence: str) -> list[Fact]:
     for m in _FACT.finditer(sentence):
         if m.group("date"):
             kind, text = "date", m.group("date")
+        elif m.group("score"):
+            kind, text = "score", m.group("score")
         elif m.group("percent"):
             kind, text = "percent", m.group("percent")
         elif m.group("number"):
@@ -203,7 +206,12 @@ def facts_in(sentence: str) -> list[Fact]:
             text += f" {m.group('unit')}" if m.group("unit") else ""
         else:
             kind, text = "name", m.group("name")
-        value = text if kind == "name" else to_ascii_digits(m.group(kind)).translate(_MARKS)
+        if kind == "score":
+            value = " / ".join(to_ascii_digits(part.strip()) for part in text.split("/"))
+        elif kind == "name":
+            value = text
+        else:
+            value = to_ascii_digits(m.group(kind)).translate(_MARKS)
         facts.append(Fact(type=kind, value=value, text=text, sentence=sentence))
     return facts
 

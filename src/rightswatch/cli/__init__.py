@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 
 from rightswatch import __version__
+from rightswatch.cli import add as add
 from rightswatch.cli import export as export
 from rightswatch.cli import history as history
 from rightswatch.cli import outbox as outbox

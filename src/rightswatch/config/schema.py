@@ -5,7 +5,9 @@ The schema is a contract with outside scripts: keys are only ever added, never r
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -41,6 +43,16 @@ class FetchSettings(_Strict):
     per_host_delay: float = Field(1.0, ge=0, le=600)
     max_bytes: int = Field(10 * 1024 * 1024, gt=0)
     respect_robots: bool = True
+    # Connect to loopback, private, link-local... addresses (README "Security"); for an
+    # intranet deployment. A watch's own configured host is always allowed.
+    allow_private: bool = False
+    max_redirects: int = Field(5, ge=0, le=30)
+    # render: browser (README "JavaScript pages"): pages rendered at once, seconds per page,
+    # other hosts a page may load from (exact names, or *.example.org), and the Chromium binary.
+    browser_concurrency: int = Field(2, ge=1, le=16)
+    browser_timeout: float = Field(30.0, gt=0, le=600)
+    browser_allow: list[str] = Field(default_factory=list)
+    browser_executable: str | None = None
 
 
 class RunSettings(_Strict):
@@ -84,6 +96,9 @@ class GuardSettings(_Strict):
     min_sections_ratio: float = Field(0.5, gt=0, le=1)  # ... or of the sections
     min_title_similarity: float = Field(0.3, ge=0, le=1)
     accept_after: int = Field(2, ge=1, le=100)  # runs a big deletion must persist to be real
+    # Bounded work per page: a document beyond these is suspect (real reports have < 300).
+    max_sections: int = Field(5_000, ge=1)
+    max_paragraphs: int = Field(50_000, ge=1)
 
 
 class HealthSettings(_Strict):
@@ -120,6 +135,7 @@ class Defaults(_Strict):
     health_channels: list[str] | None = None  # default: the watch's own channels
     sections: list[str] = Field(default_factory=lambda: ["*"])
     ignore: list[str] = Field(default_factory=list)
+    render: Literal["static", "browser"] = "static"
 
     _cron = field_validator("schedule")(_check_cron)
     _profile = field_validator("profile")(_check_profile)
@@ -145,8 +161,11 @@ class Watch(_Strict):
     kind: Literal["page", "index"] = "page"
     link_pattern: str | None = None
     auto_watch: bool = False
+    link_hosts: list[str] = Field(default_factory=list)  # other hosts an index may link to
+    max_auto_watches: int = Field(200, ge=0, le=100_000)  # pages one index may add
     edition_of: str | None = None  # id of the watch this page is a translation of
     lang: str | None = None  # this edition's language, for messages (e.g. ru)
+    render: Literal["static", "browser"] = "static"  # browser: run the page's scripts first
 
     _cron = field_validator("schedule")(_check_cron)
     _profile = field_validator("profile")(_check_profile)
@@ -161,6 +180,20 @@ class Watch(_Strict):
                 "hyphens, starting with a letter or digit (e.g. hrw-wr2021-kazakhstan)"
             )
         return value
+
+    @field_validator("link_hosts")
+    @classmethod
+    def _check_link_hosts(cls, values: list[str]) -> list[str]:
+        out = []
+        for value in values:
+            host = value.strip().rstrip(".").lower()
+            if not host or "/" in host or "@" in host or " " in host:
+                raise ValueError(
+                    f"{value!r} is not a host name; give names like 'www.hrw.org', or "
+                    "'intranet.example:8080' for one port only (no scheme, no path)"
+                )
+            out.append(host)
+        return out
 
     @field_validator("url")
     @classmethod
@@ -284,6 +317,11 @@ class Config(_Strict):
                     f"watch {watch.id!r}: edition_of {watch.edition_of!r} is not another "
                     f"configured watch id; use the id of the edition it translates"
                 )
+        browser = [w.id for w in self.watches if w.render == "browser"]
+        if browser:
+            problem = browser_problem(self.fetch.browser_executable)
+            if problem:
+                raise ValueError(f"watch {browser[0]!r} has render: browser, but {problem}")
         return self
 
     def coordinated(self) -> bool:
@@ -298,6 +336,25 @@ class Config(_Strict):
                 return watch
         known = ", ".join(w.id for w in self.watches) or "none"
         raise KeyError(f"no watch with id {watch_id!r}; configured watches: {known}")
+
+
+def browser_problem(executable: str | None) -> str | None:
+    """Why `render: browser` cannot work on this machine, or None."""
+    if importlib.util.find_spec("playwright") is None:
+        return "the Playwright package is missing: pip install 'rightswatch[browser]'"
+    if executable is not None:
+        if shutil.which(executable) is None:
+            return (
+                f"fetch.browser_executable {executable!r} is not an executable; install "
+                "Chromium (Debian: apt-get install chromium) or fix the path"
+            )
+        return None
+    if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
+        return (
+            "Chromium is not installed: install the Debian package `chromium` "
+            "(apt-get install chromium), or set fetch.browser_executable"
+        )
+    return None
 
 
 def is_remote(location: str | Path) -> bool:

@@ -24,11 +24,6 @@ BODY_SELECTORS = (
 _CHROME_TAGS = frozenset({"figure", "aside"})
 
 
-def looks_like_hrw(soup: BeautifulSoup) -> bool:
-    site = soup.find("meta", attrs={"property": "og:site_name"})
-    return isinstance(site, Tag) and site.get("content") == "Human Rights Watch"
-
-
 def _is_chrome(tag: Tag) -> bool:
     return tag.name in _CHROME_TAGS or looks_like_chrome(tag)
 
