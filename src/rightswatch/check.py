@@ -185,7 +185,7 @@ def _accept(
         return check.result.model_copy(
             update={"status": "edition", "snapshot": record.id, "event": notice}
         )
-    diff = diff_prepared(check.base_doc, doc, watch.sections, watch.ignore)
+    diff = diff_prepared(check.base_doc, doc, watch.sections, watch.ignore, watch.lang)
     alerts = diff.alerts
     event = None
     if alerts:

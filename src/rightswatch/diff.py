@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rightswatch.document import Document, Section
 from rightswatch.extract.text import normalize
+from rightswatch.segment import count_words
 from rightswatch.textdiff import (
     Edit,
     FactChange,
@@ -87,10 +88,14 @@ class DocumentDiff(BaseModel):
 
 
 def diff_prepared(
-    old: Document, new: Document, sections: Sequence[str] = ("*",), ignore: Sequence[str] = ()
+    old: Document,
+    new: Document,
+    sections: Sequence[str] = ("*",),
+    ignore: Sequence[str] = (),
+    lang: str | None = None,
 ) -> DocumentDiff:
     """Diff as a watch sees it: both sides through its `sections` and `ignore` first."""
-    return diff_documents(prepare(old, sections, ignore), prepare(new, sections, ignore))
+    return diff_documents(prepare(old, sections, ignore), prepare(new, sections, ignore), lang)
 
 
 def prepare(
@@ -117,7 +122,7 @@ def prepare(
 
 
 def _count_words(edits: list[Edit], op: str) -> int:
-    return sum(len(e.text.split()) for e in edits if e.op == op and e.text.strip())
+    return sum(count_words(e.text) for e in edits if e.op == op and e.text.strip())
 
 
 def _longest_increasing(values: list[int]) -> set[int]:
@@ -143,7 +148,7 @@ def _longest_increasing(values: list[int]) -> set[int]:
 
 
 def _pair_change(
-    old: Section, new: Section, old_i: int, new_i: int, moved: bool
+    old: Section, new: Section, old_i: int, new_i: int, moved: bool, lang: str | None = None
 ) -> SectionChange | None:
     renamed = old.heading != new.heading
     text_changed = old.paragraphs != new.paragraphs
@@ -164,7 +169,7 @@ def _pair_change(
         return change
     old_text, new_text = old.text, new.text
     edits = word_diff(old_text, new_text)
-    sentences = sentence_changes(old_text, new_text)
+    sentences = sentence_changes(old_text, new_text, lang)
     minor = not renamed and not moved and canonical(old_text) == canonical(new_text)
     return change.model_copy(
         update={
@@ -178,9 +183,12 @@ def _pair_change(
     )
 
 
-def _whole(kind: Literal["added", "removed"], section: Section, index: int) -> SectionChange:
+def _whole(
+    kind: Literal["added", "removed"], section: Section, index: int, lang: str | None = None
+) -> SectionChange:
     text = section.text
-    sentences = sentence_changes("", text) if kind == "added" else sentence_changes(text, "")
+    old, new = ("", text) if kind == "added" else (text, "")
+    sentences = sentence_changes(old, new, lang)
     return SectionChange(
         kind=kind,
         key=section.key,
@@ -196,8 +204,12 @@ def _whole(kind: Literal["added", "removed"], section: Section, index: int) -> S
     )
 
 
-def diff_documents(old: Document, new: Document) -> DocumentDiff:
-    """Pure: the changes a reader of `new` should be told about, in new-document order."""
+def diff_documents(old: Document, new: Document, lang: str | None = None) -> DocumentDiff:
+    """Pure: the changes a reader of `new` should be told about, in new-document order.
+
+    `lang` (a watch's) picks the sentence rules; else the page's own language decides.
+    """
+    lang = lang or new.lang or old.lang
     old_by_key = {s.key: i for i, s in enumerate(old.sections)}
     pairs: dict[int, int] = {}  # old index -> new index
     for j, section in enumerate(new.sections):
@@ -227,18 +239,18 @@ def diff_documents(old: Document, new: Document) -> DocumentDiff:
     moved = {ordered[k] for k in range(len(ordered)) if k not in stayed}
     changes: list[tuple[float, SectionChange]] = []
     for i, j in pairs.items():
-        change = _pair_change(old.sections[i], new.sections[j], i, j, i in moved)
+        change = _pair_change(old.sections[i], new.sections[j], i, j, i in moved, lang)
         if change is not None:
             changes.append((j, change))
     matched_new = set(pairs.values())
     for j, section in enumerate(new.sections):
         if j not in matched_new:
-            changes.append((j, _whole("added", section, j)))
+            changes.append((j, _whole("added", section, j, lang)))
     for i, section in enumerate(old.sections):
         if i not in pairs:
             # Place a removed section where it stood, relative to its old neighbours.
             after = max((pairs[k] for k in pairs if k < i), default=-1)
-            changes.append((after + 0.5, _whole("removed", section, i)))
+            changes.append((after + 0.5, _whole("removed", section, i, lang)))
     changes.sort(key=lambda item: item[0])
     return DocumentDiff(
         old_title=old.title,

@@ -7,6 +7,8 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rightswatch.segment import count_words
+
 
 class Link(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -34,7 +36,7 @@ class Section(BaseModel):
 
     @property
     def words(self) -> int:
-        return sum(len(p.split()) for p in self.paragraphs)
+        return sum(count_words(p) for p in self.paragraphs)  # a CJK character counts as one
 
 
 class Document(BaseModel):

@@ -14,6 +14,8 @@ from typing import Literal
 from diff_match_patch import diff_match_patch
 from pydantic import BaseModel, ConfigDict
 
+from rightswatch.segment import CJK, split_sentences, to_ascii_digits, tokens, units
+
 __all__ = [
     "Edit",
     "Fact",
@@ -23,26 +25,34 @@ __all__ = [
     "fact_changes",
     "sentence_changes",
     "similarity",
-    "split_sentences",
+    "split_sentences",  # re-exported from rightswatch.segment
     "word_diff",
 ]
 
-_TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’»)\]]*\s+(?=[\"“«(\[]?[A-ZА-ЯЁ0-9])")
 _TYPOGRAPHY = str.maketrans(
     {"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
      "–": "-", "—": "-", "‐": "-", "‑": "-", "…": "...", "\u00a0": " "}
 )  # fmt: skip
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+# A figure starts and ends where no other letter or digit touches it, except a CJK character:
+# "收到140起" holds the figure 140. \d is Unicode: Arabic-Indic and full-width digits count.
+_START = rf"(?<![^\W{CJK}])(?<![.-])"
+_END = rf"(?![^\W{CJK}])"
+_PER_CENT = r"%|٪|％|percent\b|per cent\b|pour cent\b|por ciento\b|por cento\b|Prozent\b|процент"
 _FACT = re.compile(
     rf"(?P<date>(?:\b\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}}\b)(?:,?\s+\d{{4}})?"
-    rf"|(?:{_MONTHS})\s+\d{{4}}|\b\d{{4}}-\d{{2}}-\d{{2}}\b)"
+    rf"|(?:{_MONTHS})\s+\d{{4}}|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+    rf"|{_START}\d{{4}}\s?年\s?\d{{1,2}}\s?月(?:\s?\d{{1,2}}\s?日)?|{_START}\d{{1,2}}\s?月\s?\d{{1,2}}\s?日)"
     r"|(?P<score>(?<![\w./-])\d+(?:\.\d+)?\s?/\s?\d+(?![\d/.]))"  # "23 / 100", "0 / 4"
-    r"|(?P<percent>\b\d+(?:[.,]\d+)?\s?(?:%|percent\b|per cent\b))"
-    r"|(?P<number>(?<![\w.-])\d{1,3}(?:[,\u00a0 ]\d{3})+(?:\.\d+)?\b|(?<![\w.-])\d+(?:\.\d+)?\b)"
+    rf"|(?P<percent>{_START}\d+(?:[.,٫]\d+)?\s?(?:{_PER_CENT}))"
+    rf"|(?P<number>{_START}\d{{1,3}}(?:[,٬\u00a0\u202f ]\d{{3}})+(?:[.٫]\d+)?{_END}"
+    rf"|{_START}\d+(?:[.٫]\d+)?{_END})"
     r"(?:\s(?P<unit>[^\W\d_]{3,}))?"
-    r"|(?P<name>“[^”]{2,120}”|«[^»]{2,120}»|\"[^\"]{2,120}\")"
+    r"|(?P<name>“[^”]{2,120}”|«[^»]{2,120}»|„[^“”]{2,120}[“”]|「[^」]{1,120}」|\"[^\"]{2,120}\")"
 )
+
+# The same figure in another script's marks: ١٬٢٠٠٫٥ is 1,200.5; ％ and ٪ are %.
+_MARKS = str.maketrans({"٬": ",", "٫": ".", "％": "%", "٪": "%", "\u00a0": " ", "\u202f": " "})
 
 Op = Literal["equal", "insert", "delete"]
 _OPS: dict[int, Op] = {0: "equal", 1: "insert", -1: "delete"}
@@ -126,28 +136,39 @@ def word_diff(old: str, new: str) -> list[Edit]:
     """Edits whose non-inserted parts spell `old` and whose non-deleted parts spell `new`."""
     if old == new:
         return [Edit(op="equal", text=old)] if old else []
-    diffs = _token_diff(_TOKEN.findall(old), _TOKEN.findall(new), cleanup=True)
+    diffs = _token_diff(tokens(old), tokens(new), cleanup=True)
     return [Edit(op=op, text="".join(tokens)) for op, tokens in diffs]
 
 
-def split_sentences(text: str) -> list[str]:
-    out: list[str] = []
-    for paragraph in text.split("\n\n"):
-        out.extend(s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip())
-    return out
-
-
 def similarity(a: str, b: str) -> float:
-    matcher = SequenceMatcher(None, a.split(), b.split(), autojunk=False)
+    matcher = SequenceMatcher(None, units(a), units(b), autojunk=False)
     quick = matcher.quick_ratio()  # an upper bound of ratio(), and cheap
     return quick if quick < 0.3 else matcher.ratio()
 
 
-def sentence_changes(old: str, new: str) -> list[SentenceChange]:
+def _units(text: str, shared: set[str], lang: str | None) -> list[str]:
+    """A paragraph both sides share stays whole (nothing to quote there, nothing to segment)."""
+    out: list[str] = []
+    for paragraph in text.split("\n\n"):
+        out.extend([paragraph] if paragraph in shared else split_sentences(paragraph, lang))
+    return out
+
+
+def _sentence_runs(old: str, new: str, lang: str | None) -> list[tuple[Op, list[str]]]:
+    shared = set(old.split("\n\n")) & set(new.split("\n\n"))
+    runs = _token_diff(_units(old, shared, lang), _units(new, shared, lang), cleanup=False)
+    # A shared paragraph that moved is still told sentence by sentence.
+    return [
+        (op, units if op == "equal" else [s for u in units for s in _units(u, set(), lang)])
+        for op, units in runs
+    ]
+
+
+def sentence_changes(old: str, new: str, lang: str | None = None) -> list[SentenceChange]:
     """Sentences removed and added; a removed one close to an added one is a correction."""
     changes: list[SentenceChange] = []
     removed: list[str] = []
-    for op, sentences in _token_diff(split_sentences(old), split_sentences(new), cleanup=False):
+    for op, sentences in _sentence_runs(old, new, lang):
         if op == "delete":
             removed.extend(sentences)
             continue
@@ -175,17 +196,22 @@ def facts_in(sentence: str) -> list[Fact]:
     facts = []
     for m in _FACT.finditer(sentence):
         if m.group("date"):
-            kind, value, text = "date", m.group("date"), m.group("date")
+            kind, text = "date", m.group("date")
         elif m.group("score"):
-            text = m.group("score")
-            kind, value = "score", " / ".join(part.strip() for part in text.split("/"))
+            kind, text = "score", m.group("score")
         elif m.group("percent"):
-            kind, value, text = "percent", m.group("percent"), m.group("percent")
+            kind, text = "percent", m.group("percent")
         elif m.group("number"):
-            kind, value = "number", m.group("number")
-            text = value + (f" {m.group('unit')}" if m.group("unit") else "")
+            kind, text = "number", m.group("number")
+            text += f" {m.group('unit')}" if m.group("unit") else ""
         else:
-            kind, value, text = "name", m.group("name"), m.group("name")
+            kind, text = "name", m.group("name")
+        if kind == "score":
+            value = " / ".join(to_ascii_digits(part.strip()) for part in text.split("/"))
+        elif kind == "name":
+            value = text
+        else:
+            value = to_ascii_digits(m.group(kind)).translate(_MARKS)
         facts.append(Fact(type=kind, value=value, text=text, sentence=sentence))
     return facts
 

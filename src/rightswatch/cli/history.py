@@ -57,7 +57,7 @@ def compare(config: Config, watch_id: str, old: Document, new: Document) -> Docu
     watch = next((w for w in config.watches if w.id == watch_id), None)
     if watch is None:
         return diff_documents(old, new)
-    return diff_prepared(old, new, watch.sections, watch.ignore)
+    return diff_prepared(old, new, watch.sections, watch.ignore, watch.lang)
 
 
 def _load(store: SnapshotStore, watch_id: str, ref: str) -> tuple[SnapshotRecord, Document]:
