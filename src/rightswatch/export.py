@@ -38,6 +38,7 @@ COLUMNS = [
     "old_raw_sha256",
     "new_raw_sha256",
     "edition",
+    "archive_url",  # the web archive's copy of the new side, once known (preserve.py)
 ]
 
 
@@ -46,7 +47,12 @@ def _text(doc: Document, index: int | None) -> str:
 
 
 def _row(
-    watch_id: str, url: str, old: SnapshotRecord, new: SnapshotRecord, **fields: Any
+    store: SnapshotStore,
+    watch_id: str,
+    url: str,
+    old: SnapshotRecord,
+    new: SnapshotRecord,
+    **fields: Any,
 ) -> dict[str, Any]:
     return {
         "watch": watch_id,
@@ -58,6 +64,7 @@ def _row(
         "old_raw_sha256": old.fetch.raw_sha256,
         "new_raw_sha256": new.fetch.raw_sha256,
         "edition": new.edition,
+        "archive_url": store.archive_url(watch_id, new),
         **fields,
     }
 
@@ -95,6 +102,7 @@ def _watch_rows(
         url = new.fetch.final_url or (watch.url if watch else "")
         if new.edition != old.edition:  # a new edition line: one row, not a giant diff
             yield _row(
+                store,
                 watch_id,
                 url,
                 old,
@@ -111,6 +119,7 @@ def _watch_rows(
         before, after = document(old), document(new)
         for change in diff_documents(before, after).changes:
             yield _row(
+                store,
                 watch_id,
                 url,
                 old,
