@@ -36,7 +36,7 @@ def entry_id(event: ChangeEvent) -> str:
 
 
 def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # RFC 3339, ordered
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> None:
