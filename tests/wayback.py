@@ -59,8 +59,9 @@ class Wayback:
     def saves(self) -> list[Asked]:
         return [a for a in self.asked if a.method == "POST" and a.path == "/save"]
 
-    def answer(self, method: str, path: str, query: dict[str, list[str]], form: dict[str, list[str]]
-               ) -> tuple[int, bytes]:
+    def answer(
+        self, method: str, path: str, query: dict[str, list[str]], form: dict[str, list[str]]
+    ) -> tuple[int, bytes]:
         if self.outage:
             return 503, b"<html><body>Service Unavailable</body></html>"
         if method == "POST" and path == "/save":

@@ -70,10 +70,11 @@ def backfill(
     for record in report.imported:
         out.print(
             f"imported {record.taken_at:%Y-%m-%d %H:%M:%S} UTC  {record.short_hash}  "
-            f"{escape(record.fetch.archived_from or '')}"
+            f"{escape(record.fetch.archived_from or '')}",
+            soft_wrap=True,
         )
     for where, why in report.skipped:
-        out.print(f"skipped  {escape(where)}: {escape(why)}")
+        out.print(f"skipped  {escape(where)}: {escape(why)}", soft_wrap=True)
     err.print(
         f"{len(report.imported)} capture(s) imported, {len(report.skipped)} skipped, "
         f"{report.known} already imported, {report.newer} not older than the first own snapshot"
