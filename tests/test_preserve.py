@@ -19,7 +19,7 @@ from rightswatch.deliver import deliver_channel
 from rightswatch.export import change_rows
 from rightswatch.preserve import queued, run_saves
 from rightswatch.tasks import open_context
-from tests.loopback import Loopback
+from tests.loopback import Loopback, Reply
 from tests.peers import Receiver
 from tests.wayback import Capture, Wayback, wayback_server
 
@@ -200,3 +200,26 @@ def test_backfill_of_five_captures_yields_their_changes_and_sends_nothing(
     again = _backfill(path)
     assert again.returncode == 0, again.stderr
     assert "0 capture(s) imported" in again.stderr and len(ctx.store.history("kz")) == 4
+
+
+def test_a_digest_sent_after_the_save_links_the_archived_copy(
+    tmp_path: Path, loopback: Loopback, wayback: Wayback
+) -> None:
+    url = loopback.page("/kz", BASE)
+    slack = Receiver(loopback)
+    path = _config(tmp_path, url, wayback)
+    path.write_text(
+        path.read_text().replace("channels: []", "channels: [team]")
+        + f"channels:\n  team: {{type: slack, webhook_url: '{slack.url}'}}\n"
+    )
+    config = load_config(path)
+    ctx = open_context(config)
+    check_watches(config.watches, ctx)
+    loopback.page("/kz", TORTURE)
+    check_watches(config.watches, ctx)
+    slack.failures.append(Reply(500, b"internal_error"))
+    assert deliver_channel("team", config, ctx.outbox).status == "failed"  # this run: no link
+    [saved, changed] = run_saves(config, ctx.store).saved  # ...the saves come after delivery
+    assert deliver_channel("team", config, ctx.outbox).status == "sent"  # the next run's retry
+    assert f"<{changed.archive_url}|archived copy>" in json.dumps(slack.accepted[-1])
+    assert saved.archive_url not in json.dumps(slack.accepted[-1])  # the new side's copy only

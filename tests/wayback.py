@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -91,7 +91,9 @@ class Wayback:
         job["polls"] += 1
         if job["polls"] <= self.pending_polls:
             return 200, json.dumps({"status": "pending"}).encode()
-        job.setdefault("timestamp", datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
+        # Distinct per job, as two real captures of one page always are.
+        later = datetime.now(UTC) + timedelta(seconds=int(job_id.rsplit("-", 1)[-1]))
+        job.setdefault("timestamp", later.strftime("%Y%m%d%H%M%S"))
         answer = {"status": "success", "timestamp": job["timestamp"], "original_url": job["url"]}
         return 200, json.dumps(answer).encode()
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rightswatch.config import CHANGE_KINDS, Config, Watch
 from rightswatch.diff import SectionChange, diff_prepared
+from rightswatch.discover import select_watches
 from rightswatch.document import Document
 from rightswatch.notify.atom import atomic_write, event_entry, feed_bytes
 from rightswatch.outbox import ChangeEvent, Outbox
@@ -187,7 +188,7 @@ def build_site(config: Config, store: SnapshotStore, out: Path) -> list[SiteWatc
     """Write the whole site into `out`; returns what it showed."""
     env = environment()
     watches = []
-    for watch in config.watches:
+    for watch in select_watches(config, None, store):  # auto-watched publications included
         state = store.state(watch.id)
         site_watch = SiteWatch(
             watch.id,

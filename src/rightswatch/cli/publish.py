@@ -12,6 +12,7 @@ from rich.markup import escape
 from rightswatch.backfill import backfill as run_backfill
 from rightswatch.cli.common import EXIT_USAGE, ConfigOption, app, err, fail, load_or_exit, out
 from rightswatch.coordinate import store_for
+from rightswatch.discover import select_watches
 from rightswatch.preserve import ArchiveError, wayback_for
 from rightswatch.site import build_site
 from rightswatch.store import LockTimeout, StoreError
@@ -55,16 +56,17 @@ def backfill(
     """Import a watch's history before its first own snapshot from the web archive's captures.
     Sends nothing to any channel; running it again imports nothing twice."""
     cfg = load_or_exit(config)
+    store = store_for(cfg)
     try:
-        watch = cfg.watch(watch_id)
-    except KeyError as exc:
-        fail(str(exc.args[0]), EXIT_USAGE)
+        [watch] = select_watches(cfg, [watch_id], store)
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
     if cfg.archive is None:
         fail(
             'backfill needs an `archive:` section in the config (README "Preservation")', EXIT_USAGE
         )
     try:
-        report = run_backfill(cfg, store_for(cfg), watch, wayback_for(cfg), _since(since))
+        report = run_backfill(cfg, store, watch, wayback_for(cfg), _since(since))
     except (ArchiveError, StoreError, LockTimeout) as exc:
         fail(f"backfill of {watch_id}: {exc}")
     for record in report.imported:
