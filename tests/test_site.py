@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -15,11 +16,14 @@ import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import Browser, sync_playwright
 
+from rightswatch.backfill import backfill
 from rightswatch.check import check_watches
 from rightswatch.config import load_config
+from rightswatch.preserve import wayback_for
 from rightswatch.tasks import open_context
 from tests.loopback import Loopback
 from tests.test_report_browser import ARGS
+from tests.wayback import Capture, Wayback, wayback_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE = (FIXTURES / "hrw_kazakhstan_2021.html").read_bytes()
@@ -40,21 +44,37 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def site(tmp_path: Path, loopback: Loopback) -> tuple[Path, Path]:
-    """Two watches: one with two changes, one that fails; the site written by the CLI."""
+def site(tmp_path: Path, loopback: Loopback) -> Iterator[tuple[Path, Path]]:
+    """Two watches: one with three backfilled changes and two of its own, one that fails; the
+    site written by the CLI."""
+    with wayback_server() as wayback:
+        yield _site(tmp_path, loopback, wayback)
+
+
+def _site(tmp_path: Path, loopback: Loopback, wayback: Wayback) -> tuple[Path, Path]:
     url = loopback.page("/kz", BASE)
     config_path = tmp_path / "rw.yaml"
     config_path.write_text(
         f"snapshots: {tmp_path / 'snapshots'}\n"
         "fetch: {per_host_delay: 0, retries: 0, timeout: 5, respect_robots: false}\n"
+        f"archive: {{endpoint: '{wayback.base}'}}\n"
         "watches:\n"
-        f"  - {{id: kz, url: '{url}', title: 'HRW <b>Kazakhstan</b>', profile: hrw-world-report}}\n"
-        f"  - {{id: gone, url: '{loopback.url('/missing')}', title: Gone page}}\n",
+        f"  - {{id: kz, url: '{url}', title: 'World Report 2021: Kazakhstan', "
+        "profile: hrw-world-report}\n"
+        f"  - {{id: gone, url: '{loopback.url('/missing')}', title: 'Gone <b>page</b>'}}\n",
         encoding="utf-8",
     )
     config = load_config(config_path)
     ctx = open_context(config)
-    for page in (BASE, TORTURE, EXPRESSION):
+    check_watches(config.watches, ctx)
+    wayback.captures = [
+        Capture("20210113090000", url, BASE),
+        Capture("20210301090000", url, TORTURE),
+        Capture("20210601090000", url, EXPRESSION),
+    ]
+    assert len(backfill(config, ctx.store, config.watches[0], wayback_for(config)).imported) == 3
+    for page in (TORTURE, EXPRESSION):
+        time.sleep(1.05)  # stored reports are named by the second (check.write_report)
         loopback.page("/kz", page)
         check_watches(config.watches, ctx)
     out = tmp_path / "public"
@@ -79,11 +99,14 @@ def test_site_files_relative_links_and_copied_reports(site: tuple[Path, Path]) -
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     reports = [p for p in pages if p.startswith("reports/kz/")]
     assert {"index.html", "feed.xml", "watches/kz.html", "watches/gone.html"} <= set(pages)
-    assert len(reports) == 2
-    stored = sorted((snapshots / "kz" / "reports").iterdir())
-    assert sorted((out / r).read_bytes() for r in reports) == sorted(
-        p.read_bytes() for p in stored
-    )  # the stored reports, copied
+    assert len(reports) == 5  # 3 from the backfilled history, 2 of its own
+    stored = [p.read_bytes() for p in (snapshots / "kz" / "reports").iterdir()]
+    copied = [(out / r).read_bytes() for r in reports]
+    assert len(stored) == 2 and all(s in copied for s in stored)  # stored reports, copied
+    rendered = [c for c in copied if c not in stored]  # the others rendered from the history
+    assert len(rendered) == 3 and all(
+        b"152 complaints" in c or b"Expression" in c for c in rendered
+    )
 
     for page in (p for p in out.rglob("*.html")):
         for link in _links(page):
@@ -102,7 +125,7 @@ def test_site_files_relative_links_and_copied_reports(site: tuple[Path, Path]) -
     index = (out / "index.html").read_text(encoding="utf-8")
     for html in (index, watch_page):
         assert f'content="{CSP}"' in html and "<script" not in html
-    assert "HRW &lt;b&gt;Kazakhstan&lt;/b&gt;" in index and "<b>Kazakhstan" not in index
+    assert "Gone &lt;b&gt;page&lt;/b&gt;" in index and "<b>page" not in index
     assert "failing" in index and "HTTP 404" in index  # the failing watch says so
 
     feed = feedparser.parse(str(out / "feed.xml"))
@@ -123,15 +146,18 @@ def test_site_opens_from_file_in_chromium_with_timeline_and_history(
     page.goto((out / "index.html").as_uri())
     rows = page.locator("tbody tr")
     assert rows.count() == 2
-    page.click("text=HRW <b>Kazakhstan</b>")
+    page.click("text=World Report 2021: Kazakhstan")
     assert page.url.endswith("/watches/kz.html")
     marks = page.locator("svg.timeline circle.mark")
-    assert marks.count() == 2
-    radii = [float(marks.nth(i).get_attribute("r") or 0) for i in range(2)]
-    assert radii[0] != radii[1]  # sized by words changed
+    assert marks.count() == 5
+    radii = [float(marks.nth(i).get_attribute("r") or 0) for i in range(5)]
+    assert len(set(radii)) > 1  # sized by words changed
+    xs = [float(marks.nth(i).get_attribute("cx") or 0) for i in range(5)]
+    assert xs == sorted(xs, reverse=True)  # newest first in the page, placed by time
     box = page.locator("svg.timeline").bounding_box()
     assert box is not None and box["width"] > 600 and box["height"] > 60
-    assert page.locator("table.changes tbody tr").count() == 2
+    assert page.locator("table.changes tbody tr").count() == 5
+    assert page.locator("table.changes", has_text="from the web archive").count() == 1
     history = page.locator("table.section-history tbody tr")
     assert history.count() == 2  # Torture (twice) and Freedom of Expression
     assert "Torture" in page.locator("table.section-history").inner_text()
