@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -119,14 +120,19 @@ def test_outage_keeps_saves_queued_and_max_per_run_takes_the_oldest_first(
     assert queued(ctx.store) == []
 
 
-def _backfill(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     rightswatch = str(Path(sys.executable).with_name("rightswatch"))
     return subprocess.run(
-        [rightswatch, "backfill", "kz", "--config", str(config), *args],
+        [rightswatch, *args],
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, "COLUMNS": "250"},
     )
+
+
+def _backfill(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return _cli("backfill", "kz", "--config", str(config), *args)
 
 
 def test_backfill_of_five_captures_yields_their_changes_and_sends_nothing(
@@ -196,6 +202,11 @@ def test_backfill_of_five_captures_yields_their_changes_and_sends_nothing(
     assert ctx.outbox.pending() == []
     assert deliver_channel("team", config, ctx.outbox).status == "nothing"
     assert slack.attempts == 0 and not (tmp_path / "feed.xml").exists()
+
+    listed = _cli("history", "kz", "--config", str(path))
+    assert listed.stdout.count("(from the web archive)") == 3, listed.stdout
+    diffed = _cli("diff", "kz", "--from", "2021-01-13", "--to", "2021-02-01", "--config", str(path))
+    assert diffed.returncode == 0 and "152 complaints" in diffed.stdout
 
     again = _backfill(path)
     assert again.returncode == 0, again.stderr
