@@ -270,6 +270,12 @@ class ArchiveSettings(_Strict):
             raise ValueError(f"{value!r} is not an http(s) URL; e.g. https://web.archive.org")
         return value.rstrip("/")
 
+    @model_validator(mode="after")
+    def _keys_in_pairs(self) -> ArchiveSettings:
+        if (self.access_key is None) != (self.secret_key is None):
+            raise ValueError("set both `access_key` and `secret_key` (archive.org/account/s3.php)")
+        return self
+
 
 class Config(_Strict):
     snapshots: str = "snapshots"
