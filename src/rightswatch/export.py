@@ -47,12 +47,7 @@ def _text(doc: Document, index: int | None) -> str:
 
 
 def _row(
-    store: SnapshotStore,
-    watch_id: str,
-    url: str,
-    old: SnapshotRecord,
-    new: SnapshotRecord,
-    **fields: Any,
+    watch_id: str, url: str, old: SnapshotRecord, new: SnapshotRecord, **fields: Any
 ) -> dict[str, Any]:
     return {
         "watch": watch_id,
@@ -64,7 +59,6 @@ def _row(
         "old_raw_sha256": old.fetch.raw_sha256,
         "new_raw_sha256": new.fetch.raw_sha256,
         "edition": new.edition,
-        "archive_url": store.archive_url(watch_id, new),
         **fields,
     }
 
@@ -100,9 +94,9 @@ def _watch_rows(
         if since is not None and new.taken_at < since:
             continue
         url = new.fetch.final_url or (watch.url if watch else "")
+        archived = store.archive_url(watch_id, new)  # once per pair, not per row
         if new.edition != old.edition:  # a new edition line: one row, not a giant diff
             yield _row(
-                store,
                 watch_id,
                 url,
                 old,
@@ -114,12 +108,12 @@ def _watch_rows(
                 old_text=old.title,
                 new_text=new.title,
                 facts=[],
+                archive_url=archived,
             )
             continue
         before, after = document(old), document(new)
         for change in diff_documents(before, after).changes:
             yield _row(
-                store,
                 watch_id,
                 url,
                 old,
@@ -131,6 +125,7 @@ def _watch_rows(
                 old_text=_text(before, change.old_index),
                 new_text=_text(after, change.new_index),
                 facts=[f.model_dump(mode="json") for f in change.facts],
+                archive_url=archived,
             )
 
 

@@ -148,8 +148,13 @@ def run_saves(
     report = SaveReport()
     if config.archive is None:
         return report
+    if archive is None:
+        own = wayback_for(config)
+        try:
+            return run_saves(config, store, own, clock, sleep)
+        finally:
+            own.session.close()
     settings = config.archive
-    archive = archive or wayback_for(config)
     todo = queued(store)
     batch, report.waiting = todo[: settings.max_per_run], len(todo[settings.max_per_run :])
     polling: list[ArchiveSave] = []

@@ -284,8 +284,9 @@ def preserve_and_publish(config: Config, ctx: CheckContext, site_dir: str | None
 
     logger = get_run_logger()
     if config.archive is not None:
+        archive = wayback_for(config, ctx.fetcher.limiter)  # the run's per-host limits
         try:
-            saves = run_saves(config, ctx.store, wayback_for(config, ctx.fetcher.limiter))
+            saves = run_saves(config, ctx.store, archive)
             logger.info(
                 "archive: %d saved, %d failed, %d waiting",
                 len(saves.saved),
@@ -294,6 +295,8 @@ def preserve_and_publish(config: Config, ctx: CheckContext, site_dir: str | None
             )
         except Exception as exc:  # the store, not the archive: still never the run's failure
             logger.warning("archive saves skipped this run: %s: %s", type(exc).__name__, exc)
+        finally:
+            archive.session.close()
     if site_dir:
         try:
             build_site(config, ctx.store, Path(site_dir))
