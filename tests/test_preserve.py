@@ -148,6 +148,8 @@ def test_backfill_of_five_captures_yields_their_changes_and_sends_nothing(
     )
     config = load_config(path)
     ctx = open_context(config)
+    refused = _backfill(path)  # no own snapshot yet: nothing to anchor the history to
+    assert refused.returncode == 1 and "run `rightswatch check --watch kz` first" in refused.stderr
     check_watches(config.watches, ctx)  # the first own snapshot: BASE, now
     wayback.captures = [
         Capture("20210113090000", url, BASE),

@@ -80,11 +80,16 @@ def backfill(
     with store.lock(watch.id, timeout=config.fetch.timeout * 4 + 60):
         history = store.history(watch.id)
         own = [r for r in history if not r.fetch.archived_from]
-        first_own = own[0].taken_at if own else None
+        if not own:  # else the first check would diff against a capture and notify everyone
+            raise ArchiveError(
+                f"{watch.id} has no snapshot of its own yet; run `rightswatch check --watch "
+                f"{watch.id}` first, then backfill what came before it"
+            )
+        first_own = own[0].taken_at
         known = {r.fetch.archived_from for r in history if r.fetch.archived_from}
         for capture in list_captures(archive, watch.url, since):
             where = capture.url(archive.endpoint)
-            if first_own is not None and capture.at >= first_own:
+            if capture.at >= first_own:
                 report.newer += 1
             elif where in known:
                 report.known += 1
