@@ -3,6 +3,8 @@ any save is attempted, and the next run fills in the archive URL (export, report
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +17,7 @@ from rightswatch.export import change_rows
 from rightswatch.outbox import Outbox
 from rightswatch.preserve import queued
 from rightswatch.store import open_store
-from tests.e2e.conftest import FIXTURES, write_config
+from tests.e2e.conftest import FIXTURES, ROOT, rightswatch_bin, write_config
 from tests.loopback import Loopback
 from tests.peers import Receiver
 from tests.wayback import Wayback, wayback_server
@@ -85,3 +87,63 @@ archive: {{endpoint: "{wayback.base}", poll_interval: 0.05, poll_timeout: 5}}
     )
     assert f'href="{row["archive_url"]}"' in (site / "watches" / "kz.html").read_text()
     assert slack.attempts == 1  # the change went out once
+
+
+def test_prefect_deployment_run_with_site_dir_refreshes_the_site(
+    prefect_env: dict[str, str], loopback: Loopback, tmp_path: Path
+) -> None:
+    """The README's example, as written: `prefect deployment run ... --param site_dir=...`."""
+    url = loopback.page("/kz", BASE)
+    cfg = write_config(
+        tmp_path / "rw.yaml", tmp_path / "snapshots", [("kz", url, "hrw-world-report")]
+    )
+    site = tmp_path / "www"
+    server = subprocess.Popen(
+        [rightswatch_bin(), "serve", "--config", str(cfg)],
+        cwd=ROOT,
+        env=prefect_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    run = dict(env=prefect_env, capture_output=True, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            probe = subprocess.run(
+                [prefect, "deployment", "inspect", "rightswatch-monitor/daily"], timeout=60, **run
+            )  # type: ignore[call-overload]
+            if probe.returncode == 0:
+                break
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            time.sleep(1)
+        else:
+            raise AssertionError("rightswatch serve never registered rightswatch-monitor/daily")
+        triggered = subprocess.run(
+            [
+                prefect,
+                "deployment",
+                "run",
+                "rightswatch-monitor/daily",
+                "--param",
+                f'site_dir="{site}"',
+                "--watch",
+                "--watch-timeout",
+                "180",
+            ],
+            timeout=240,
+            **run,
+        )  # type: ignore[call-overload]
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+    assert triggered.returncode == 0, triggered.stdout + triggered.stderr
+    assert "Completed" in triggered.stdout + triggered.stderr
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="watches/kz.html"' in index and (site / "watches" / "kz.html").is_file()
+    assert (site / "feed.xml").is_file()
