@@ -107,6 +107,8 @@ def test_site_files_relative_links_and_copied_reports(site: tuple[Path, Path]) -
     assert len(rendered) == 3 and all(
         b"152 complaints" in c or b"Expression" in c for c in rendered
     )
+    archived = [c for c in rendered if b'class="archived"' in c]  # the capture is the copy
+    assert len(archived) == 2 and all(b"/web/2021" in c for c in archived)
 
     for page in (p for p in out.rglob("*.html")):
         for link in _links(page):

@@ -217,13 +217,17 @@ def link_reports(store: SnapshotStore, save: ArchiveSave) -> None:
         if event.to_snapshot != save.snapshot or not event.report or not save.archive_url:
             continue
         html = store.report_bytes(event.report)
-        if html is None or REPORT_MARK.encode() not in html:
-            continue
-        link = (
-            f'<p class="archived">Archived copy of the new version: '
-            f'<a href="{escape(save.archive_url)}">{escape(save.archive_url)}</a></p>'
-        )
-        store.put_report_bytes(event.report, html.replace(REPORT_MARK.encode(), link.encode()))
+        if html is not None and REPORT_MARK.encode() in html:
+            store.put_report_bytes(event.report, with_archive_link(html, save.archive_url))
+
+
+def with_archive_link(html: bytes, archive_url: str) -> bytes:
+    """A report with its archive mark replaced by a link to the archived copy (escaped)."""
+    link = (
+        f'<p class="archived">Archived copy of the new version: '
+        f'<a href="{escape(archive_url)}">{escape(archive_url)}</a></p>'
+    )
+    return html.replace(REPORT_MARK.encode(), link.encode(), 1)
 
 
 def with_archive_urls(store: SnapshotStore, events: list[ChangeEvent]) -> list[ChangeEvent]:

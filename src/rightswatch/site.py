@@ -22,6 +22,7 @@ from rightswatch.discover import select_watches
 from rightswatch.document import Document
 from rightswatch.notify.atom import atomic_write, event_entry, feed_bytes
 from rightswatch.outbox import ChangeEvent, Outbox
+from rightswatch.preserve import with_archive_link
 from rightswatch.render.labels import change_label
 from rightswatch.render.report import ReportSide, render_report
 from rightswatch.render.templates import environment
@@ -120,8 +121,9 @@ def watch_changes(store: SnapshotStore, watch: Watch, out: Path) -> list[SiteCha
                 continue
             kind = _strongest(sections)
         html = _report_html(store, stored.get(new.id), watch, old, before, new, after)
-        atomic_write(out / report, html)
-        change = SiteChange(old, new, kind, sections, report, store.archive_url(watch.id, new))
+        archived = store.archive_url(watch.id, new)
+        atomic_write(out / report, with_archive_link(html, archived) if archived else html)
+        change = SiteChange(old, new, kind, sections, report, archived)
         changes.append(change)
     return changes[::-1]
 
