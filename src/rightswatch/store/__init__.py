@@ -6,7 +6,8 @@ Layout under the store root, one folder per watch id:
     <watch-id>/raw/<sha256>.html.gz           raw page bytes, kept as evidence
     <watch-id>/snapshots/<record-id>.json     history: when each document was first seen
     <watch-id>/state.json                     last check, baseline, validators, failures
-    <watch-id>/archive/<record-id>.json       a web-archive save of that snapshot (preserve.py)
+    <watch-id>/archive/<record-id>.json       a confirmed web-archive copy of that snapshot
+    <watch-id>/archive/queue/<record-id>.json a save still waiting (preserve.py)
     <watch-id>/.lock                          held while a run updates the watch
 
 The root is a local directory or any fsspec URL (s3://bucket/prefix and the like); see
@@ -174,20 +175,31 @@ class SnapshotStore:
 
     # web-archive saves (preserve.py) ------------------------------------------------------------
     def archive_save(self, watch_id: str, snapshot: str) -> ArchiveSave | None:
-        raw = self.blobs.read(f"{self._check(watch_id)}/archive/{snapshot}.json")
-        if raw is None:
-            return None
-        try:
-            return ArchiveSave.model_validate_json(raw)
-        except ValidationError:
-            return None  # a damaged entry is queued again
+        """A snapshot's save: confirmed (archive/) or still queued (archive/queue/)."""
+        for path in (
+            f"{self._check(watch_id)}/archive/{snapshot}.json",
+            f"{watch_id}/archive/queue/{snapshot}.json",
+        ):
+            raw = self.blobs.read(path)
+            if raw is not None:
+                try:
+                    return ArchiveSave.model_validate_json(raw)
+                except ValidationError:
+                    continue  # a damaged entry is queued again
+        return None
 
     def put_archive_save(self, save: ArchiveSave) -> None:
-        path = f"{self._check(save.watch_id)}/archive/{save.snapshot}.json"
-        self.blobs.write(path, save.model_dump_json(indent=2).encode("utf-8"))
+        """Queued saves and confirmed ones live apart, so a run reads only what is waiting."""
+        queue = f"{self._check(save.watch_id)}/archive/queue/{save.snapshot}.json"
+        data = save.model_dump_json(indent=2).encode("utf-8")
+        if save.archive_url is None:
+            self.blobs.write(queue, data)
+            return
+        self.blobs.write(f"{save.watch_id}/archive/{save.snapshot}.json", data)
+        self.blobs.delete(queue)
 
-    def archive_saves(self, watch_id: str) -> list[ArchiveSave]:
-        return self.load_all(f"{self._check(watch_id)}/archive", ArchiveSave)
+    def queued_archive_saves(self, watch_id: str) -> list[ArchiveSave]:
+        return self.load_all(f"{self._check(watch_id)}/archive/queue", ArchiveSave)
 
     def archive_url(self, watch_id: str, record: SnapshotRecord) -> str | None:
         """Where a third party holds this snapshot: its capture, or its confirmed save."""
