@@ -236,3 +236,29 @@ def test_a_digest_sent_after_the_save_links_the_archived_copy(
     assert deliver_channel("team", config, ctx.outbox).status == "sent"  # the next run's retry
     assert f"<{changed.archive_url}|archived copy>" in json.dumps(slack.accepted[-1])
     assert saved.archive_url not in json.dumps(slack.accepted[-1])  # the new side's copy only
+
+
+def test_saves_keep_the_per_host_delay_towards_the_archive(
+    tmp_path: Path, loopback: Loopback, wayback: Wayback
+) -> None:
+    urls = [loopback.page(f"/p{n}", BASE) for n in range(3)]
+    path = tmp_path / "rw.yaml"
+    path.write_text(
+        f"snapshots: {tmp_path / 'snapshots'}\n"
+        "fetch: {per_host_delay: 0.2, retries: 0, timeout: 5, respect_robots: false}\n"
+        f"archive: {{endpoint: '{wayback.base}', poll_interval: 0, poll_timeout: 5}}\n"
+        "watches:\n"
+        + "".join(
+            f"  - {{id: p{n}, url: '{u}', profile: hrw-world-report}}\n" for n, u in enumerate(urls)
+        ),
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    ctx = open_context(config)
+    check_watches(config.watches, ctx)
+    wayback.pending_polls = 1
+    assert len(run_saves(config, ctx.store).saved) == 3
+    starts = [a.at for a in wayback.asked]
+    assert len(starts) == 3 + 3 * 2  # a submit and two polls per save
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert min(gaps) >= 0.18, gaps  # fetch.per_host_delay holds for the archive too
