@@ -20,6 +20,7 @@ from rightswatch.extract import ExtractError, ExtractOptions, extract_page
 from rightswatch.fetch import FetchError, NotModified, Page, Validators
 from rightswatch.guard import assess, assess_static
 from rightswatch.outbox import ChangeEvent
+from rightswatch.preserve import enqueue
 from rightswatch.render.report import ReportSide, render_report
 from rightswatch.result import CheckContext, CheckInProgress, WatchResult, WatchStatus
 from rightswatch.store import FetchInfo, LockTimeout, SnapshotStore, StoreError, WatchState
@@ -271,6 +272,10 @@ def _advance(
     check.state.last_good, check.state.last_good_hash = record_id, content_hash
     check.state.title = check.result.title
     check.state.last_raw_sha256 = page.sha256
+    # Preservation hook (preserve.py): queue a web-archive save of each baseline and change;
+    # the save itself runs after delivery, so it can never hold a digest back.
+    if check.ctx.config.archive is not None and status in ("baseline", "changed", "edition"):
+        enqueue(check.store, check.watch.id, record_id, check.watch.url, check.now)
     check.healthy(status, page.validators)
 
 

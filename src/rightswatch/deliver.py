@@ -15,6 +15,7 @@ from rightswatch.config import Config, is_remote
 from rightswatch.digest import build_digest
 from rightswatch.notify import DeliveryError, channel_for
 from rightswatch.outbox import Outbox, idempotency_key
+from rightswatch.preserve import with_archive_urls
 from rightswatch.secrets import SecretUnavailable
 from rightswatch.store import LockTimeout
 
@@ -68,6 +69,7 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport
     events = outbox.pending(name)
     if not events:
         return DeliveryReport(channel=name, status="nothing")
+    events = with_archive_urls(outbox.store, events)  # preservation: link copies already saved
     key = idempotency_key(name, events)
     base = config.report_base_url
     if base is None and config.channels[name].type == "console":

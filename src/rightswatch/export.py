@@ -38,6 +38,7 @@ COLUMNS = [
     "old_raw_sha256",
     "new_raw_sha256",
     "edition",
+    "archive_url",  # the web archive's copy of the new side, once known (preserve.py)
 ]
 
 
@@ -93,6 +94,7 @@ def _watch_rows(
         if since is not None and new.taken_at < since:
             continue
         url = new.fetch.final_url or (watch.url if watch else "")
+        archived = store.archive_url(watch_id, new)  # once per pair, not per row
         if new.edition != old.edition:  # a new edition line: one row, not a giant diff
             yield _row(
                 watch_id,
@@ -106,6 +108,7 @@ def _watch_rows(
                 old_text=old.title,
                 new_text=new.title,
                 facts=[],
+                archive_url=archived,
             )
             continue
         before, after = document(old), document(new)
@@ -122,6 +125,7 @@ def _watch_rows(
                 old_text=_text(before, change.old_index),
                 new_text=_text(after, change.new_index),
                 facts=[f.model_dump(mode="json") for f in change.facts],
+                archive_url=archived,
             )
 
 

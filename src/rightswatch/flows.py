@@ -33,6 +33,7 @@ from rightswatch.tasks import (
     now,
     open_context,
     plan_batches,
+    preserve_and_publish,
     publish_artifacts,
     start_shards,
 )
@@ -95,9 +96,11 @@ def monitor(
     watches: list[str] | None = None,
     notify: bool = True,
     shards: int | None = None,
+    site_dir: str | None = None,
 ) -> dict[str, Any]:
     """Check the configured watches (split across workers when run.shards > 1), deliver
-    pending digests, publish the run's artifact."""
+    pending digests, publish the run's artifact. Then, never before delivery: the web-archive
+    saves (`archive:`) and, with `site_dir`, the static site rebuilt there."""
     started = now()
     config = load_config(config_path)
     ctx = open_context(config)
@@ -114,6 +117,7 @@ def monitor(
         results = [by_id[w.id] for w in selected]
         lag_notices(config, ctx.store, now())  # translations behind their pair, said once
         deliveries = deliver_all(config, ctx) if notify else []
+        preserve_and_publish(config, ctx, site_dir)  # archive saves, then the site
     finally:
         ctx.close()
     report = RunReport(

@@ -47,6 +47,9 @@ class ChangeEvent(BaseModel):
     changes: list[SectionChange] = []
     message: str | None = None  # for notices
     report: str | None = None  # the HTML report's path inside the store
+    # The archived copy of the new side, once a save succeeded (preserve.py); filled in at
+    # delivery time, never written back into the event file.
+    archive_url: str | None = None
     channels: list[str]
 
     @staticmethod

@@ -273,5 +273,36 @@ def collect_shards(
     return results, [w for c in reclaimed for w in c.watches]
 
 
+def preserve_and_publish(config: Config, ctx: CheckContext, site_dir: str | None) -> None:
+    """After delivery: this run's web-archive saves (preserve.py), then the static site.
+
+    Neither can fail the run or hold a digest back; a problem is logged and retried next run."""
+    from pathlib import Path
+
+    from rightswatch.preserve import run_saves, wayback_for
+    from rightswatch.site import build_site
+
+    logger = get_run_logger()
+    if config.archive is not None:
+        archive = wayback_for(config, ctx.fetcher.limiter)  # the run's per-host limits
+        try:
+            saves = run_saves(config, ctx.store, archive)
+            logger.info(
+                "archive: %d saved, %d failed, %d waiting",
+                len(saves.saved),
+                len(saves.failed),
+                saves.waiting,
+            )
+        except Exception as exc:  # the store, not the archive: still never the run's failure
+            logger.warning("archive saves skipped this run: %s: %s", type(exc).__name__, exc)
+        finally:
+            archive.session.close()
+    if site_dir:
+        try:
+            build_site(config, ctx.store, Path(site_dir))
+        except Exception as exc:
+            logger.warning("could not refresh the site in %s: %s", site_dir, exc)
+
+
 def now() -> datetime:
     return datetime.now(UTC)

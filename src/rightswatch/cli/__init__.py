@@ -19,6 +19,7 @@ from rightswatch.cli import export as export
 from rightswatch.cli import history as history
 from rightswatch.cli import outbox as outbox
 from rightswatch.cli import pages as pages
+from rightswatch.cli import publish as publish
 from rightswatch.cli import run as run
 from rightswatch.cli.common import app, err, out
 from rightswatch.cli.prefect_env import choose_home

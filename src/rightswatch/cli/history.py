@@ -96,6 +96,8 @@ def history(watch_id: WatchArg, config: ConfigOption = None) -> None:
             summary = compare(cfg, watch_id, previous, doc).summary()
         edition = record.edition
         mark = " (baseline)" if record.id == baseline else ""
+        if record.fetch.archived_from:  # imported by `rightswatch backfill`
+            mark += " (from the web archive)"
         table.add_row(
             f"latest~{len(records) - 1 - n}",
             _when(record),

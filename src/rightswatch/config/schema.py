@@ -28,7 +28,7 @@ from rightswatch.extract import PROFILE_NAMES
 
 WATCH_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 CHANGE_KINDS = ("moved", "renamed", "removed", "added", "modified")
-CHANNEL_TYPES = ("console", "slack", "email", "webhook", "apprise")
+CHANNEL_TYPES = ("console", "slack", "email", "webhook", "apprise", "atom")
 
 
 class _Strict(BaseModel):
@@ -263,8 +263,17 @@ class AppriseChannel(_ChannelBase):
     url: SecretStr
 
 
+class AtomChannel(_ChannelBase):
+    """An Atom 1.0 feed file, rewritten atomically each run that has new events for it."""
+
+    type: Literal["atom"]
+    path: str  # relative to the current directory; parent folders are created
+    title: str | None = None
+    max_entries: int = Field(200, ge=1, le=100_000)
+
+
 ChannelConfig = Annotated[
-    ConsoleChannel | SlackChannel | EmailChannel | WebhookChannel | AppriseChannel,
+    ConsoleChannel | SlackChannel | EmailChannel | WebhookChannel | AppriseChannel | AtomChannel,
     Field(discriminator="type"),
 ]
 
@@ -272,6 +281,33 @@ ChannelConfig = Annotated[
 class EditionSettings(_Strict):
     # Days an edition may lag behind its pair before the digest says so (once per change).
     lag_days: float = Field(7.0, gt=0, le=365)
+
+
+class ArchiveSettings(_Strict):
+    """Preservation in a web archive (README "Preservation"): Save Page Now and backfill."""
+
+    service: Literal["wayback"] = "wayback"
+    endpoint: str = "https://web.archive.org"
+    access_key: SecretStr | None = None  # sent as `Authorization: LOW key:secret`
+    secret_key: SecretStr | None = None
+    max_per_run: int = Field(50, ge=0, le=100_000)  # saves per run; the rest wait, oldest first
+    poll_interval: float = Field(5.0, ge=0, le=600)  # seconds between status polls of a save
+    poll_timeout: float = Field(120.0, ge=0, le=3600)  # a save still pending is polled next run
+    timeout: float = Field(30.0, gt=0, le=600)  # per HTTP request to the archive
+
+    @field_validator("endpoint")
+    @classmethod
+    def _check_endpoint(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL; e.g. https://web.archive.org")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _keys_in_pairs(self) -> ArchiveSettings:
+        if (self.access_key is None) != (self.secret_key is None):
+            raise ValueError("set both `access_key` and `secret_key` (archive.org/account/s3.php)")
+        return self
 
 
 class Config(_Strict):
@@ -289,6 +325,7 @@ class Config(_Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     watches: list[Watch] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
+    archive: ArchiveSettings | None = None  # unset: nothing is sent to a web archive
 
     @model_validator(mode="before")
     @classmethod

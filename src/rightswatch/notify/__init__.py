@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from rightswatch.config import ChannelConfig
 from rightswatch.digest import Digest
 from rightswatch.notify.apprise import AppriseChannel
+from rightswatch.notify.atom import AtomChannel
 from rightswatch.notify.base import DeliveryError
 from rightswatch.notify.console import ConsoleChannel
 from rightswatch.notify.email import EmailChannel
@@ -33,6 +34,7 @@ CHANNEL_TYPES: dict[str, Callable[[str, Any], Channel]] = {
     "email": EmailChannel,
     "webhook": WebhookChannel,
     "apprise": AppriseChannel,
+    "atom": AtomChannel,
 }
 
 

@@ -103,6 +103,9 @@ def digest_blocks(digest: Digest) -> list[Block]:
         reports = [link for e in watch.events if (link := digest.report_link(e))]
         if reports:
             context += f" · <{reports[-1]}|full report>"
+        copies = [e.archive_url for e in watch.events if e.archive_url]
+        if copies:  # preservation: the archived copy, once a save succeeded
+            context += f" · <{copies[-1]}|archived copy>"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
         for change in watch.changes:
             head = (

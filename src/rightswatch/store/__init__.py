@@ -6,6 +6,8 @@ Layout under the store root, one folder per watch id:
     <watch-id>/raw/<sha256>.html.gz           raw page bytes, kept as evidence
     <watch-id>/snapshots/<record-id>.json     history: when each document was first seen
     <watch-id>/state.json                     last check, baseline, validators, failures
+    <watch-id>/archive/<record-id>.json       a confirmed web-archive copy of that snapshot
+    <watch-id>/archive/queue/<record-id>.json a save still waiting (preserve.py)
     <watch-id>/.lock                          held while a run updates the watch
 
 The root is a local directory or any fsspec URL (s3://bucket/prefix and the like); see
@@ -31,10 +33,11 @@ from pydantic import BaseModel, ValidationError
 from rightswatch.config import WATCH_ID, is_remote
 from rightswatch.document import Document
 from rightswatch.store.blobs import Blobs, LocalBlobs, LockTimeout
-from rightswatch.store.records import FetchInfo, SnapshotRecord, WatchState
+from rightswatch.store.records import ArchiveSave, FetchInfo, SnapshotRecord, WatchState
 from rightswatch.store.remote import FsspecBlobs, LockFactory, RemoteStoreError
 
 __all__ = [
+    "ArchiveSave",
     "Blobs",
     "FetchInfo",
     "FsspecBlobs",
@@ -115,6 +118,29 @@ class SnapshotStore:
         Idempotent: repeating it after a crash adds nothing twice.
         """
         self._check(watch_id)
+        content_hash = self._keep_content(watch_id, document, fetch, raw)
+        latest = self.latest(watch_id)
+        if latest is not None and latest.content_hash == content_hash:
+            return latest
+        return self._write_record(watch_id, document, fetch, edition)
+
+    def import_record(
+        self,
+        watch_id: str,
+        document: Document,
+        fetch: FetchInfo,
+        raw: bytes | None = None,
+        edition: str | None = None,
+    ) -> SnapshotRecord:
+        """Add a snapshot anywhere in the history (by its fetch time), e.g. an archived capture
+        older than the first own snapshot. Repeating it writes the same record again."""
+        self._check(watch_id)
+        self._keep_content(watch_id, document, fetch, raw)
+        return self._write_record(watch_id, document, fetch, edition)
+
+    def _keep_content(
+        self, watch_id: str, document: Document, fetch: FetchInfo, raw: bytes | None
+    ) -> str:
         content_hash = document.content_hash()
         if raw is not None and self.keep_raw and fetch.raw_sha256:
             raw_path = f"{watch_id}/raw/{fetch.raw_sha256}.html.gz"
@@ -123,9 +149,12 @@ class SnapshotStore:
         doc_path = f"{watch_id}/docs/{content_hash}.json.gz"
         if not self.blobs.exists(doc_path):
             self.blobs.write(doc_path, _gzip(document.model_dump_json().encode("utf-8")))
-        latest = self.latest(watch_id)
-        if latest is not None and latest.content_hash == content_hash:
-            return latest
+        return content_hash
+
+    def _write_record(
+        self, watch_id: str, document: Document, fetch: FetchInfo, edition: str | None
+    ) -> SnapshotRecord:
+        content_hash = document.content_hash()
         taken = fetch.fetched_at
         record = SnapshotRecord(
             id=f"{taken.strftime('%Y%m%dT%H%M%S%fZ')}-{content_hash[:12]}",
@@ -143,6 +172,48 @@ class SnapshotStore:
             record.model_dump_json(indent=2).encode("utf-8"),
         )
         return record
+
+    # web-archive saves (preserve.py) ------------------------------------------------------------
+    def archive_save(self, watch_id: str, snapshot: str) -> ArchiveSave | None:
+        """A snapshot's save: confirmed (archive/) or still queued (archive/queue/)."""
+        for path in (
+            f"{self._check(watch_id)}/archive/{snapshot}.json",
+            f"{watch_id}/archive/queue/{snapshot}.json",
+        ):
+            raw = self.blobs.read(path)
+            if raw is not None:
+                try:
+                    return ArchiveSave.model_validate_json(raw)
+                except ValidationError:
+                    continue  # a damaged entry is queued again
+        return None
+
+    def put_archive_save(self, save: ArchiveSave) -> None:
+        """Queued saves and confirmed ones live apart, so a run reads only what is waiting."""
+        queue = f"{self._check(save.watch_id)}/archive/queue/{save.snapshot}.json"
+        data = save.model_dump_json(indent=2).encode("utf-8")
+        if save.archive_url is None:
+            self.blobs.write(queue, data)
+            return
+        self.blobs.write(f"{save.watch_id}/archive/{save.snapshot}.json", data)
+        self.blobs.delete(queue)
+
+    def queued_archive_saves(self, watch_id: str) -> list[ArchiveSave]:
+        return self.load_all(f"{self._check(watch_id)}/archive/queue", ArchiveSave)
+
+    def archive_url(self, watch_id: str, record: SnapshotRecord) -> str | None:
+        """Where a third party holds this snapshot: its capture, or its confirmed save."""
+        if record.fetch.archived_from:
+            return record.fetch.archived_from
+        save = self.archive_save(watch_id, record.id)
+        return save.archive_url if save else None
+
+    def report_bytes(self, path: str) -> bytes | None:
+        """A change report by the path its event names (see check.write_report)."""
+        return self.blobs.read(path)
+
+    def put_report_bytes(self, path: str, data: bytes) -> None:
+        self.blobs.write(path, data)
 
     def load_all(self, folder: str, model: type[M]) -> list[M]:
         """Every `*.json` model in a folder, in name order; an unreadable file is skipped with a

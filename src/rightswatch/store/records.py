@@ -19,6 +19,22 @@ class FetchInfo(BaseModel):
     last_modified: str | None = None
     raw_sha256: str | None = None
     encoding: str | None = None
+    # Set when the snapshot was imported from a web archive (backfill): the capture's URL.
+    archived_from: str | None = None
+
+
+class ArchiveSave(BaseModel):
+    """One snapshot's Save Page Now request: queued until the archive confirms a copy."""
+
+    watch_id: str
+    snapshot: str  # SnapshotRecord.id of the side to preserve
+    url: str
+    queued_at: datetime
+    job_id: str | None = None  # a submitted save still being processed
+    attempts: int = 0
+    last_error: str | None = None
+    archive_url: str | None = None  # set once the archive holds the copy
+    saved_at: datetime | None = None
 
 
 class SnapshotRecord(BaseModel):

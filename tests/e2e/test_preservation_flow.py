@@ -1,0 +1,149 @@
+"""An archive outage through the real flow: the Slack digest goes out in the same run, before
+any save is attempted, and the next run fills in the archive URL (export, report, site)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flows.monitor import monitor
+
+from rightswatch.config import load_config
+from rightswatch.export import change_rows
+from rightswatch.outbox import Outbox
+from rightswatch.preserve import queued
+from rightswatch.store import open_store
+from tests.e2e.conftest import FIXTURES, ROOT, rightswatch_bin, write_config
+from tests.loopback import Loopback
+from tests.peers import Receiver
+from tests.wayback import Wayback, wayback_server
+
+BASE = (FIXTURES / "hrw_kazakhstan_2021.html").read_bytes()
+EDITED = (FIXTURES / "pairs" / "torture_number.html").read_bytes()
+
+
+@pytest.fixture
+def wayback() -> Iterator[Wayback]:
+    with wayback_server() as server:
+        yield server
+
+
+def test_archive_outage_neither_blocks_nor_delays_slack_then_fills_the_url(
+    loopback: Loopback,
+    wayback: Wayback,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    prefect_api: str,
+) -> None:
+    page = loopback.page("/kz", BASE)
+    slack = Receiver(loopback)
+    monkeypatch.setenv("TEST_SLACK_WEBHOOK", slack.url)
+    config_path = write_config(
+        tmp_path / "rw.yaml",
+        tmp_path / "snapshots",
+        [("kz", page, "hrw-world-report")],
+        extra=f"""\
+defaults: {{channels: [team-slack]}}
+channels:
+  team-slack: {{type: slack, webhook_url: "${{TEST_SLACK_WEBHOOK}}"}}
+archive: {{endpoint: "{wayback.base}", poll_interval: 0.05, poll_timeout: 5}}
+""",
+    )
+    site = tmp_path / "public"
+    store = open_store(tmp_path / "snapshots")
+    wayback.outage = True
+
+    def run() -> dict[str, str]:
+        report = monitor(config_path=str(config_path), site_dir=str(site))
+        return {d["channel"]: d["status"] for d in report["deliveries"]}
+
+    assert run() == {}  # the baseline: its save fails, queued
+    loopback.page("/kz", EDITED)
+    started = time.monotonic()
+    assert run() == {"team-slack": "sent"}  # the outage did not block the change
+    [sent] = [s for s in loopback.seen if s.path.startswith("/services/") and s.at > started]
+    saves = [a for a in wayback.saves() if a.at > started]
+    assert saves and sent.at < saves[0].at  # nor delay it: delivery came before any save
+    assert "archived copy" not in str(slack.accepted[-1])
+    assert len(queued(store)) == 2
+    config = load_config(config_path)
+    rows = list(change_rows(store, ["kz"], {w.id: w for w in config.watches}))
+    assert [r["archive_url"] for r in rows] == [None]
+
+    wayback.outage = False
+    assert run() == {}  # nothing new to deliver; the queued saves go through
+    assert queued(store) == []
+    [row] = list(change_rows(store, ["kz"], {w.id: w for w in config.watches}))
+    [event] = Outbox(store).events("kz")
+    assert (
+        row["archive_url"] == f"{wayback.base}/web/{wayback.jobs['spn2-0002']['timestamp']}/{page}"
+    )
+    assert (
+        f'href="{row["archive_url"]}"' in (store.report_bytes(event.report or "") or b"").decode()
+    )
+    assert f'href="{row["archive_url"]}"' in (site / "watches" / "kz.html").read_text()
+    assert slack.attempts == 1  # the change went out once
+
+
+def test_prefect_deployment_run_with_site_dir_refreshes_the_site(
+    prefect_env: dict[str, str], loopback: Loopback, tmp_path: Path
+) -> None:
+    """The README's example, as written: `prefect deployment run ... --param site_dir=...`."""
+    url = loopback.page("/kz", BASE)
+    cfg = write_config(
+        tmp_path / "rw.yaml", tmp_path / "snapshots", [("kz", url, "hrw-world-report")]
+    )
+    site = tmp_path / "www"
+    server = subprocess.Popen(
+        [rightswatch_bin(), "serve", "--config", str(cfg)],
+        cwd=ROOT,
+        env=prefect_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    run = dict(env=prefect_env, capture_output=True, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            probe = subprocess.run(
+                [prefect, "deployment", "inspect", "rightswatch-monitor/daily"], timeout=60, **run
+            )  # type: ignore[call-overload]
+            if probe.returncode == 0:
+                break
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            time.sleep(1)
+        else:
+            raise AssertionError("rightswatch serve never registered rightswatch-monitor/daily")
+        triggered = subprocess.run(
+            [
+                prefect,
+                "deployment",
+                "run",
+                "rightswatch-monitor/daily",
+                "--param",
+                f'site_dir="{site}"',
+                "--watch",
+                "--watch-timeout",
+                "180",
+            ],
+            timeout=240,
+            **run,
+        )  # type: ignore[call-overload]
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+    assert triggered.returncode == 0, triggered.stdout + triggered.stderr
+    assert "Completed" in triggered.stdout + triggered.stderr
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="watches/kz.html"' in index and (site / "watches" / "kz.html").is_file()
+    assert (site / "feed.xml").is_file()
