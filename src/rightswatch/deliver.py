@@ -57,7 +57,7 @@ def deliver_channel(name: str, config: Config, outbox: Outbox) -> DeliveryReport
             "it back to deliver them",
         )
     try:
-        with outbox.blobs.lock(f".channels/{name}.lock", timeout=120):
+        with outbox.channel_lock(name, timeout=120):
             return _deliver_locked(name, config, outbox)
     except LockTimeout as exc:
         return DeliveryReport(channel=name, status="failed", error=str(exc), retryable=True)
@@ -78,8 +78,7 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport
         return DeliveryReport(
             channel=name, status="nothing", events=len(events), idempotency_key=key
         )
-    progress = f".channels/{name}/{key}.parts"
-    done = int((outbox.blobs.read(progress) or b"0").decode() or 0)
+    done = outbox.parts_sent(name, key)
     try:
         try:
             channel_for(name, config.channels[name]).send(digest, key, skip_parts=done)
@@ -87,7 +86,7 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport
             raise DeliveryError(f"channel {name!r}: {missing}", retryable=False) from None
     except DeliveryError as exc:
         if exc.parts_sent > done:  # resume after the parts the channel already acknowledged
-            outbox.blobs.write(progress, str(exc.parts_sent).encode())
+            outbox.record_parts(name, key, exc.parts_sent)
         outbox.mark_failed(events, name, str(exc))
         return DeliveryReport(
             channel=name,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urldefrag, urljoin
 
@@ -18,15 +18,22 @@ from bs4 import BeautifulSoup
 from pydantic import BaseModel, ValidationError
 
 from rightswatch.config import Config, Watch
+from rightswatch.evaluate import Base, Failed, Rules, Suspect
+from rightswatch.events import index_notice
 from rightswatch.fetch import FetchError, Page
+from rightswatch.health import healthy, unhealthy
 from rightswatch.outbox import ChangeEvent
-from rightswatch.result import CheckContext, CheckInProgress, WatchResult, WatchStatus
-from rightswatch.store import SnapshotStore, StoreError
+from rightswatch.result import WatchResult
+from rightswatch.store import SnapshotStore, StoreError, WatchState
 
 __all__ = [
     "Discovered",
+    "IndexBaseline",
+    "IndexOutcome",
     "IndexState",
-    "check_index",
+    "IndexUpdate",
+    "evaluate_index",
+    "index_notices",
     "discovered_watches",
     "index_links",
     "load_index",
@@ -68,25 +75,21 @@ def index_links(html: str, base_url: str, pattern: str) -> dict[str, str]:
     return found
 
 
-def _path(watch_id: str) -> str:
-    return f"{watch_id}/index.json"
-
-
 def load_index(store: SnapshotStore, watch_id: str) -> IndexState | None:
-    raw = store.blobs.read(_path(watch_id))
+    raw = store.indexes.read(watch_id)
     if raw is None:
         return None
     try:
         return IndexState.model_validate_json(raw)
     except ValidationError:
         raise StoreError(
-            f"{store.blobs.describe(_path(watch_id))} is unreadable; move it aside and the "
+            f"{store.indexes.describe(watch_id)} is unreadable; move it aside and the "
             "next run starts the index afresh (reporting no new publications that run)"
         ) from None
 
 
 def save_index(store: SnapshotStore, watch_id: str, state: IndexState) -> None:
-    store.blobs.write(_path(watch_id), state.model_dump_json(indent=2).encode("utf-8"))
+    store.indexes.write(watch_id, state.model_dump_json(indent=2).encode("utf-8"))
 
 
 def page_id(index: Watch, url: str) -> str:
@@ -145,99 +148,98 @@ def select_watches(config: Config, ids: list[str] | None, store: SnapshotStore) 
     return [w for w in everything if w.id in ids]
 
 
-def _key(url: str) -> str:
-    return hashlib.sha256(url.encode()).hexdigest()[:12]
+@dataclass(frozen=True)
+class IndexBaseline:
+    """The first look at an index: everything listed is the baseline, not news."""
+
+    title: str
+    state: WatchState
+    notices: tuple[ChangeEvent, ...]
+    index: IndexState
 
 
-def check_index(
-    watch: Watch, ctx: CheckContext, now: datetime, first_snapshot: Callable[[Watch], WatchResult]
-) -> WatchResult:
-    """Fetch the index, report links that appeared or went, snapshot each new publication.
+@dataclass(frozen=True)
+class IndexUpdate:
+    """Links that appeared (each to get a first snapshot) or went since the last look."""
 
-    Outbox first, then index.json: a crash in between reports again (same ids), never loses."""
-    state = ctx.store.state(watch.id)
+    title: str
+    state: WatchState
+    notices: tuple[ChangeEvent, ...]
+    known: IndexState
+    found: dict[str, str]
+    news: tuple[Discovered, ...]
+    gone: tuple[str, ...]
+
+
+IndexOutcome = IndexBaseline | IndexUpdate | Failed | Suspect
+
+
+def evaluate_index(
+    watch: Watch,
+    state: WatchState,
+    fetched: Page | FetchError,
+    known: IndexState | None,
+    rules: Rules,
+    now: datetime,
+) -> IndexOutcome:
+    """Decide what one look at an index page found; pure, like evaluate()."""
     title = watch.title or state.title or watch.id
-    result = WatchResult(id=watch.id, url=watch.url, title=title, status="unchanged")
-    check = CheckInProgress(watch, ctx, state, now, result)
-    try:
-        page = ctx.fetcher.fetch(watch.url, None)
-    except FetchError as exc:
-        return check.unhealthy("error", str(exc), exc.retryable)
-    assert isinstance(page, Page) and watch.link_pattern is not None  # no validators: no 304
-    found = index_links(page.text, page.final_url, watch.link_pattern)
-    known = load_index(ctx.store, watch.id)
-    if known is None:  # the first look: everything listed is the baseline, not news
-        items = [_item(watch, url, text, now) for url, text in found.items()]
-        save_index(ctx.store, watch.id, IndexState(links=found, discovered=items))
-        check.healthy("baseline", page.validators)
-        return check.result.model_copy(update={"status": "baseline"})
-    if known.links and not found:
-        return check.unhealthy(
-            "suspect",
-            f"{watch.url}: suspect page: no link matches {watch.link_pattern!r} any more "
-            f"(there were {len(known.links)}); the index is kept as it was",
+    base = Base(None, None)
+    if isinstance(fetched, FetchError):
+        error, retryable = str(fetched), fetched.retryable
+        new_state, notices = unhealthy(
+            watch, state, now, "error", error, title, rules.run_id, rules.alert_after
         )
-    stamp = known.fingerprint()
-    discovered = {d.id: d for d in known.discovered}
-    news = []
-    for url in (u for u in found if u not in known.links):
-        item = _item(watch, url, found[url], now)
-        first = first_snapshot(page_watch(watch, item))
+        return Failed(title, new_state, notices, base, error, retryable)
+    assert watch.link_pattern is not None
+    found = index_links(fetched.text, fetched.final_url, watch.link_pattern)
+    if known is not None and known.links and not found:
+        error = (
+            f"{watch.url}: suspect page: no link matches {watch.link_pattern!r} any more "
+            f"(there were {len(known.links)}); the index is kept as it was"
+        )
+        new_state, notices = unhealthy(
+            watch, state, now, "suspect", error, title, rules.run_id, rules.alert_after
+        )
+        return Suspect(title, new_state, notices, base, error, None)
+    if known is None:
+        items = [_item(watch, url, text, now) for url, text in found.items()]
+        new_state, notices = healthy(watch, state, now, "baseline", fetched.validators, title)
+        return IndexBaseline(title, new_state, notices, IndexState(links=found, discovered=items))
+    news = tuple(_item(watch, u, found[u], now) for u in found if u not in known.links)
+    gone = tuple(u for u in known.links if u not in found)
+    status = "changed" if news or gone else "unchanged"
+    new_state, notices = healthy(watch, state, now, status, fetched.validators, title)
+    return IndexUpdate(title, new_state, notices, known, found, news, gone)
+
+
+def index_notices(
+    watch: Watch, outcome: IndexUpdate, firsts: list[WatchResult], now: datetime
+) -> tuple[list[ChangeEvent], IndexState, list[str]]:
+    """The publication and withdrawn notices, the index to save and the new publications'
+    names, once each new link's first snapshot (`firsts`, in order) was taken."""
+    stamp = outcome.known.fingerprint()
+    discovered = {d.id: d for d in outcome.known.discovered}
+    notices, names = [], []
+    for item, first in zip(outcome.news, firsts, strict=True):
+        text = outcome.found[item.url]
         ok = first.status not in ("error", "suspect")
-        name = first.title if ok and first.title != item.id else (found[url] or url)
+        name = first.title if ok and first.title != item.id else (text or item.url)
         taken = f"first snapshot taken as {item.id}" if ok else f"no first snapshot: {first.error}"
         follow = "; checked from now on" if ok and watch.auto_watch else ""
-        news.append(name)
+        message = f"{item.url} appeared on {outcome.title}; {taken}{follow}"
+        notices.append(index_notice(watch, "publication", now, (item.url, name), stamp, message))
+        names.append(name)
         discovered[item.id] = item
-        ctx.outbox.add(
-            _notice(
-                watch,
-                now,
-                f"publication-{_key(url)}-{stamp}",
-                "publication",
-                url,
-                f"new publication: {name}",
-                f"{url} appeared on {title}; {taken}{follow}",
-            )
-        )
-    gone = [u for u in known.links if u not in found]
-    for url in gone:
-        name = known.links[url] or url
-        ctx.outbox.add(
-            _notice(
-                watch,
-                now,
-                f"withdrawn-{_key(url)}-{stamp}",
-                "withdrawn",
-                url,
-                f"publication removed from the index: {name}",
-                f"{url} is no longer listed on {title}; its snapshots are kept",
-            )
-        )
-    save_index(ctx.store, watch.id, IndexState(links=found, discovered=list(discovered.values())))
-    status: WatchStatus = "changed" if news or gone else "unchanged"
-    check.healthy(status, page.validators)
-    return check.result.model_copy(update={"status": status, "publications": news})
+    for url in outcome.gone:
+        name = outcome.known.links[url] or url
+        message = f"{url} is no longer listed on {outcome.title}; its snapshots are kept"
+        notices.append(index_notice(watch, "withdrawn", now, (url, name), stamp, message))
+    index = IndexState(links=outcome.found, discovered=list(discovered.values()))
+    return notices, index, names
 
 
 def _item(index: Watch, url: str, text: str, now: datetime) -> Discovered:
     return Discovered(
         id=page_id(index, url), url=url, text=text, first_seen=now, watched=index.auto_watch
-    )
-
-
-def _notice(
-    index: Watch, now: datetime, event_id: str, kind: str, url: str, title: str, message: str
-) -> ChangeEvent:
-    return ChangeEvent.model_validate(
-        {
-            "id": event_id,
-            "kind": kind,
-            "watch_id": index.id,
-            "url": url,
-            "title": title,
-            "detected_at": now,
-            "message": message,
-            "channels": list(index.channels),
-        }
     )
