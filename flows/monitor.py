@@ -107,7 +107,7 @@ def monitor(
         results += collected + (check_all(config, unclaimed, ctx) if unclaimed else [])
         by_id = {r.id: r for r in results}
         results = [by_id[w.id] for w in selected]
-        lag_notices(config, ctx.store, now())  # translations behind their pair, said once
+        ctx.outbox.add_all(lag_notices(config, ctx.store, now()))  # translations behind
         deliveries = deliver_all(config, ctx) if notify else []
     finally:
         ctx.close()

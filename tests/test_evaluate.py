@@ -4,6 +4,8 @@ written), commit() does the writes in the crash-safe order for any outcome."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from dataclasses import FrozenInstanceError
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,9 +26,10 @@ from rightswatch.evaluate import (
     evaluate,
     needs_baseline,
 )
-from rightswatch.extract import extract
+from rightswatch.extract import PROFILES, extract
 from rightswatch.fetch import FetchError, NotModified, Page, Validators
 from rightswatch.outbox import Outbox
+from rightswatch.profile_names import PROFILE_NAMES
 from rightswatch.store import LocalBlobs, SnapshotStore, WatchState
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -173,3 +176,21 @@ def test_commit_of_a_suspect_keeps_the_page_then_notices_then_state(tmp_path: Pa
     commit(store, Outbox(store), WATCH, outcome, NOW)
     assert [_kind(p) for p in blobs.writes] == ["suspect", "outbox", "state.json"]
     assert store.latest("kz") is None  # a suspect page never becomes a snapshot
+
+
+def test_loading_a_config_imports_no_html_parser(tmp_path: Path) -> None:
+    config = tmp_path / "rw.yaml"
+    config.write_text(f"watches:\n  - {{id: kz, url: '{URL}', profile: hrw-world-report}}\n")
+    code = (
+        "import sys; from rightswatch.config import load_config; "
+        f"load_config({str(config)!r}); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bs4', 'lxml')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_profile_names_a_config_accepts_are_the_registered_profiles() -> None:
+    assert set(PROFILE_NAMES) == {"auto", *PROFILES}

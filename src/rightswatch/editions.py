@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 
 from rightswatch.config import Config, Watch
 from rightswatch.document import Document, Section
-from rightswatch.outbox import ChangeEvent, Outbox
+from rightswatch.events import lag_notice
+from rightswatch.outbox import ChangeEvent
 from rightswatch.store import SnapshotRecord, SnapshotStore
 from rightswatch.textdiff import canonical, similarity
 
@@ -102,9 +103,9 @@ def _label(watch: Watch, doc: Document) -> str:
 
 
 def lag_notices(config: Config, store: SnapshotStore, now: datetime) -> list[ChangeEvent]:
-    """Lag notices due now, each added to the outbox once (ids are deterministic)."""
+    """Lag notices due now. Only read here: the caller records them in the outbox, where
+    their deterministic ids keep a lag looked at again a single event."""
     lag = timedelta(days=config.editions.lag_days)
-    outbox = Outbox(store)
     found: list[ChangeEvent] = []
     docs: dict[tuple[str, str], tuple[Document, dict[str, str]]] = {}
 
@@ -143,24 +144,13 @@ def lag_notices(config: Config, store: SnapshotStore, now: datetime) -> list[Cha
                 if followed or led:
                     continue
                 title = follower.title or now_doc.title
-                found.append(
-                    outbox.add(
-                        ChangeEvent(
-                            id=f"lag-{lead.id}-{new.id}-{slot.replace(':', '-')}",
-                            kind="lag",
-                            watch_id=follower.id,
-                            url=follower.url,
-                            title=f"translation lag: {title}",
-                            detected_at=now,
-                            message=(
-                                f"the {_label(lead, lead_doc)} edition changed "
-                                f"'{lead_sections[slot].heading}' on {new.taken_at:%Y-%m-%d}; "
-                                f"the matching section of the {_label(follower, now_doc)} "
-                                f"edition ('{slots(now_doc)[slot].heading}') has not changed "
-                                f"in the {config.editions.lag_days:g} days since"
-                            ),
-                            channels=list(follower.channels),
-                        )
-                    )
+                message = (
+                    f"the {_label(lead, lead_doc)} edition changed "
+                    f"'{lead_sections[slot].heading}' on {new.taken_at:%Y-%m-%d}; "
+                    f"the matching section of the {_label(follower, now_doc)} "
+                    f"edition ('{slots(now_doc)[slot].heading}') has not changed "
+                    f"in the {config.editions.lag_days:g} days since"
                 )
+                event_id = f"lag-{lead.id}-{new.id}-{slot.replace(':', '-')}"
+                found.append(lag_notice(follower, event_id, title, now, message))
     return found

@@ -78,6 +78,10 @@ class Outbox:
         self.blobs.write(path, event.model_dump_json(indent=2).encode("utf-8"))
         return event
 
+    def add_all(self, events: list[ChangeEvent]) -> list[ChangeEvent]:
+        """Record several events; each as `add` does."""
+        return [self.add(event) for event in events]
+
     def events(self, watch_id: str) -> list[ChangeEvent]:
         events = self.store.load_all(layout.outbox(watch_id), ChangeEvent)
         return sorted(events, key=lambda e: (e.detected_at, e.id))

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from rightswatch.extract import PROFILE_NAMES
+from rightswatch.profile_names import PROFILE_NAMES
 
 WATCH_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 CHANGE_KINDS = ("moved", "renamed", "removed", "added", "modified")

@@ -13,8 +13,16 @@ from rightswatch.extract.css import SelectorError, extract_css
 from rightswatch.extract.generic import extract_generic
 from rightswatch.extract.hrw import extract_hrw, looks_like_hrw
 from rightswatch.extract.meta import page_meta
+from rightswatch.profile_names import PROFILE_NAMES
 
-__all__ = ["PROFILES", "ExtractError", "ExtractOptions", "extract", "resolve_profile"]
+__all__ = [
+    "PROFILES",
+    "PROFILE_NAMES",
+    "ExtractError",
+    "ExtractOptions",
+    "extract",
+    "resolve_profile",
+]
 
 
 class ExtractError(ValueError):
@@ -39,7 +47,6 @@ AUTO_BY_HOST: dict[str, str] = {"hrw.org": "hrw-world-report"}
 AUTO_BY_SIGNATURE: dict[str, Callable[[BeautifulSoup], bool]] = {
     "hrw-world-report": looks_like_hrw,
 }
-PROFILE_NAMES = ("auto", *PROFILES)
 
 
 def resolve_profile(name: str, url: str, soup: BeautifulSoup | None = None) -> str:
