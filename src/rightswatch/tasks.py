@@ -7,7 +7,6 @@ timeouts and concurrency; the decisions stay in check, deliver and report.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +23,7 @@ from rightswatch.config import Config, Watch
 from rightswatch.coordinate import PrefectLimits, fetcher_for, store_for
 from rightswatch.deliver import DeliveryReport, deliver_channel, local_report_base
 from rightswatch.outbox import Outbox
+from rightswatch.progress import tell
 from rightswatch.report import RunReport
 from rightswatch.shard import load_shard_results, missing_results
 from rightswatch.store import SnapshotStore
@@ -36,9 +36,7 @@ __all__ = [
     "deliver_channel_task",
     "open_context",
     "plan_batches",
-    "PROGRESS_LISTENERS",
     "publish_artifacts",
-    "report_progress",
     "batch_results",
     "collect_shards",
     "delivery_result",
@@ -48,8 +46,6 @@ __all__ = [
 
 ARTIFACT_KEY = "rightswatch-digest"
 SHARD_POLL_SECONDS = 2.0
-# Called with each watch's final result as it completes; the CLI's progress bar listens here.
-PROGRESS_LISTENERS: list[Callable[[WatchResult], None]] = []
 
 
 class TransientFailure(Exception):
@@ -70,9 +66,7 @@ async def check_watches_task(
 ) -> list[WatchResult]:
     # Async around a worker thread, so Prefect's timeout really ends the task run: a sync task
     # in a thread cannot be interrupted. The abandoned thread is itself bounded by fetch timeouts.
-    return await anyio.to_thread.run_sync(
-        check_watches, watches, ctx, report_progress, abandon_on_cancel=True
-    )
+    return await anyio.to_thread.run_sync(check_watches, watches, ctx, tell, abandon_on_cancel=True)
 
 
 def plan_batches(watches: list[Watch], size: int) -> list[list[Watch]]:
@@ -111,7 +105,7 @@ def batch_results(outcome: object, batch: list[Watch]) -> list[WatchResult]:
         return outcome
     failed = missing_results(batch, f"the check task failed: {type(outcome).__name__}: {outcome}")
     for result in failed:
-        report_progress(result)
+        tell(result)
     return failed
 
 
@@ -126,11 +120,6 @@ def delivery_result(outcome: object, name: str) -> DeliveryReport:
         status="failed",
         error=f"the delivery task failed: {type(outcome).__name__}: {outcome}",
     )
-
-
-def report_progress(result: WatchResult) -> None:
-    for listener in list(PROGRESS_LISTENERS):
-        listener(result)
 
 
 def publish_artifacts(report: RunReport, config: Config) -> None:
@@ -260,7 +249,7 @@ def collect_shards(
             )
             found = missing_results(child.watches, why + "; see its logs", retryable=True)
         for result in found:
-            report_progress(result)
+            tell(result)
         results += found
     if reclaimed:
         get_run_logger().warning(

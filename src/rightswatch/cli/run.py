@@ -76,7 +76,7 @@ def load_monitor(verbose: bool, name: str = "monitor") -> Any:
 
 @contextmanager
 def progress_bar(total: int, enabled: bool) -> Iterator[None]:
-    from rightswatch.tasks import PROGRESS_LISTENERS
+    from rightswatch.progress import following
 
     if not enabled or total == 0:
         yield
@@ -94,12 +94,8 @@ def progress_bar(total: int, enabled: bool) -> Iterator[None]:
     def advance(result: Any) -> None:
         progress.update(bar, advance=1, description=f"{result.id}: {result.status}")
 
-    PROGRESS_LISTENERS.append(advance)
-    try:
-        with progress:
-            yield
-    finally:
-        PROGRESS_LISTENERS.remove(advance)
+    with following(advance), progress:
+        yield
 
 
 def summary_table(report: dict[str, Any]) -> Table:
