@@ -27,7 +27,6 @@ class DeliveryReport(BaseModel):
     events: int = 0
     error: str | None = None
     retryable: bool = False
-    retry_after: float | None = None
     idempotency_key: str | None = None
 
 
@@ -94,7 +93,6 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport
             events=len(events),
             error=str(exc),
             retryable=exc.retryable,
-            retry_after=exc.retry_after,
             idempotency_key=key,
         )
     outbox.commit(events, name, key)

@@ -15,17 +15,15 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
-from typing import Any
 from urllib import robotparser
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError, ReadTimeoutError
-from urllib3.util.retry import Retry
 
 from rightswatch.config import FetchSettings
 from rightswatch.decode import decode_html, looks_binary
+from rightswatch.http import fetch_session
 from rightswatch.politeness import HostLimiter
 
 __all__ = [
@@ -107,14 +105,6 @@ class FetchError(Exception):
         self.retryable = retryable
 
 
-class _CappedRetry(Retry):
-    """urllib3 Retry that honours Retry-After but never sleeps longer than MAX_RETRY_AFTER."""
-
-    def get_retry_after(self, response: Any) -> float | None:
-        value = super().get_retry_after(response)
-        return None if value is None else min(value, MAX_RETRY_AFTER)
-
-
 @dataclass
 class Fetcher:
     settings: FetchSettings
@@ -132,30 +122,13 @@ class Fetcher:
         self.limiter = HostLimiter(
             s.per_host_concurrency, s.per_host_delay, shared=self.shared_slot
         )
-        retry = _CappedRetry(
-            total=s.retries,
-            connect=s.retries,
-            read=s.retries,
-            status=s.retries,
-            backoff_factor=0.5,
-            status_forcelist=(429, 500, 502, 503, 504),
-            allowed_methods=frozenset({"GET", "HEAD"}),
-            respect_retry_after_header=True,
-            raise_on_status=False,
-            raise_on_redirect=False,
-        )
-        self.session = requests.Session()
+        headers = {
+            "User-Agent": s.user_agent,
+            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+            "Accept-Language": "*",
+        }
         pool = max(10, s.per_host_concurrency * 4)
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers.update(
-            {
-                "User-Agent": s.user_agent,
-                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
-                "Accept-Language": "*",
-            }
-        )
+        self.session = fetch_session(s.retries, MAX_RETRY_AFTER, pool, headers)
 
     def close(self) -> None:
         self.session.close()

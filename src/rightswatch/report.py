@@ -54,8 +54,7 @@ class RunReport(BaseModel):
                 for w in self.watches
             ],
             "deliveries": [
-                d.model_dump(mode="json", exclude={"retryable", "retry_after"})
-                for d in self.deliveries
+                d.model_dump(mode="json", exclude={"retryable"}) for d in self.deliveries
             ],
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat(),
