@@ -26,10 +26,9 @@ from rightswatch.evaluate import (
     evaluate,
     needs_baseline,
 )
-from rightswatch.extract import PROFILES, extract
+from rightswatch.extract import extract
 from rightswatch.fetch import FetchError, NotModified, Page, Validators
 from rightswatch.outbox import Outbox
-from rightswatch.profile_names import PROFILE_NAMES
 from rightswatch.store import LocalBlobs, SnapshotStore, WatchState
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -190,7 +189,3 @@ def test_loading_a_config_imports_no_html_parser(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]"
-
-
-def test_the_profile_names_a_config_accepts_are_the_registered_profiles() -> None:
-    assert set(PROFILE_NAMES) == {"auto", *PROFILES}

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from rightswatch.config import Config, is_remote
 from rightswatch.digest import build_digest
-from rightswatch.notify import DeliveryError, channel_for
+from rightswatch.notify import DeliveryError, PartedChannel, channel_for
 from rightswatch.outbox import Outbox, idempotency_key
 from rightswatch.secrets import SecretUnavailable
 from rightswatch.store import LockTimeout
@@ -80,7 +80,11 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport
     done = outbox.parts_sent(name, key)
     try:
         try:
-            channel_for(name, config.channels[name]).send(digest, key, skip_parts=done)
+            channel = channel_for(name, config.channels[name])
+            if isinstance(channel, PartedChannel):
+                channel.send_from(digest, key, done)
+            else:
+                channel.send(digest, key)
         except SecretUnavailable as missing:
             raise DeliveryError(f"channel {name!r}: {missing}", retryable=False) from None
     except DeliveryError as exc:

@@ -26,7 +26,6 @@ from rightswatch.profile_names import PROFILE_NAMES
 
 WATCH_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 CHANGE_KINDS = ("moved", "renamed", "removed", "added", "modified")
-CHANNEL_TYPES = ("console", "slack", "email", "webhook", "apprise")
 
 
 class _Strict(BaseModel):
@@ -229,6 +228,16 @@ class AppriseChannel(_ChannelBase):
     type: Literal["apprise"]
     url: SecretStr
 
+
+# The one registry of channel types: a config `type:` → its settings. notify.SENDERS holds the
+# class that sends to each (kept apart so loading a config imports no SMTP or HTTP client).
+CHANNEL_TYPES: dict[str, type[_ChannelBase]] = {
+    "console": ConsoleChannel,
+    "slack": SlackChannel,
+    "email": EmailChannel,
+    "webhook": WebhookChannel,
+    "apprise": AppriseChannel,
+}
 
 ChannelConfig = Annotated[
     ConsoleChannel | SlackChannel | EmailChannel | WebhookChannel | AppriseChannel,
