@@ -18,11 +18,11 @@ from prefect.utilities.annotations import quote
 
 from rightswatch.check import CheckContext, WatchResult
 from rightswatch.config import Config, Watch, load_config
-from rightswatch.deliver import DeliveryReport, channels_to_deliver
+from rightswatch.deliver import DeliveryResult, channels_to_deliver
 from rightswatch.discover import select_watches
 from rightswatch.editions import lag_notices
-from rightswatch.report import RunReport
 from rightswatch.shard import plan_shards, save_results
+from rightswatch.summary import RunSummary
 from rightswatch.tasks import (
     batch_label,
     batch_results,
@@ -63,7 +63,7 @@ def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[W
     return [done[w.id] for w in watches]
 
 
-def deliver_all(config: Config, ctx: CheckContext) -> list[DeliveryReport]:
+def deliver_all(config: Config, ctx: CheckContext) -> list[DeliveryResult]:
     """Each channel with pending events, delivered by its own task, with Prefect retries."""
     sender = deliver_channel_task.with_options(
         retries=config.run.task_retries, retry_delay_seconds=config.run.task_retry_delay
@@ -111,7 +111,7 @@ def monitor(
         deliveries = deliver_all(config, ctx) if notify else []
     finally:
         ctx.close()
-    report = RunReport(
+    report = RunSummary(
         started_at=started, finished_at=now(), watches=results, deliveries=deliveries
     )
     publish_artifacts(report, config)

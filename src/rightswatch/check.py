@@ -39,7 +39,7 @@ __all__ = [
     "WatchStatus",
     "check_watch",
     "check_watches",
-    "write_report",
+    "write_change_report",
 ]
 
 
@@ -81,7 +81,7 @@ def check_watch(watch: Watch, ctx: CheckContext, now: datetime | None = None) ->
                 return _check_index(watch, ctx, moment)
             committed = _check_page(watch, ctx, moment)
         if committed.report is not None:  # outside the lock: rendering takes a while
-            write_report(ctx.store, committed.report)
+            write_change_report(ctx.store, committed.report)
         return result_of(watch, committed)
     except LockTimeout as exc:
         return WatchResult(id=watch.id, url=watch.url, title=title, status="error", error=str(exc))
@@ -185,7 +185,7 @@ def _check_index(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult:
     return result.model_copy(update={"status": status, "publications": names})
 
 
-def write_report(store: SnapshotStore, report: ChangeReport) -> str:
+def write_change_report(store: SnapshotStore, report: ChangeReport) -> str:
     """Write an HTML change report into the store; returns its path inside the store."""
     html = render_report(report.title, report.url, report.old, report.new, report.diff)
     return store.reports.write(report.path, html)

@@ -18,10 +18,10 @@ from rightswatch.outbox import Outbox, idempotency_key
 from rightswatch.secrets import SecretUnavailable
 from rightswatch.store import LockTimeout
 
-__all__ = ["DeliveryReport", "channels_to_deliver", "deliver_channel"]
+__all__ = ["DeliveryResult", "channels_to_deliver", "deliver_channel"]
 
 
-class DeliveryReport(BaseModel):
+class DeliveryResult(BaseModel):
     channel: str
     status: Literal["sent", "failed", "nothing"]
     events: int = 0
@@ -46,10 +46,10 @@ def channels_to_deliver(outbox: Outbox) -> list[str]:
     return list(names)
 
 
-def deliver_channel(name: str, config: Config, outbox: Outbox) -> DeliveryReport:
+def deliver_channel(name: str, config: Config, outbox: Outbox) -> DeliveryResult:
     channel_config = config.channels.get(name)
     if channel_config is None:
-        return DeliveryReport(
+        return DeliveryResult(
             channel=name,
             status="failed",
             error=f"channel {name!r} has pending changes but is no longer in the config; add "
@@ -59,14 +59,14 @@ def deliver_channel(name: str, config: Config, outbox: Outbox) -> DeliveryReport
         with outbox.channel_lock(name, timeout=120):
             return _deliver_locked(name, config, outbox)
     except LockTimeout as exc:
-        return DeliveryReport(channel=name, status="failed", error=str(exc), retryable=True)
+        return DeliveryResult(channel=name, status="failed", error=str(exc), retryable=True)
 
 
-def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport:
+def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryResult:
     outbox.repair(name)
     events = outbox.pending(name)
     if not events:
-        return DeliveryReport(channel=name, status="nothing")
+        return DeliveryResult(channel=name, status="nothing")
     key = idempotency_key(name, events)
     base = config.report_base_url
     if base is None and config.channels[name].type == "console":
@@ -74,7 +74,7 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport
     digest = build_digest(name, config.channels[name], events, base)
     if digest.is_empty:  # everything was filtered out for this channel
         outbox.mark_sent(events, name, key, outcome="filtered")
-        return DeliveryReport(
+        return DeliveryResult(
             channel=name, status="nothing", events=len(events), idempotency_key=key
         )
     done = outbox.parts_sent(name, key)
@@ -91,7 +91,7 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport
         if exc.parts_sent > done:  # resume after the parts the channel already acknowledged
             outbox.record_parts(name, key, exc.parts_sent)
         outbox.mark_failed(events, name, str(exc))
-        return DeliveryReport(
+        return DeliveryResult(
             channel=name,
             status="failed",
             events=len(events),
@@ -102,4 +102,4 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryReport
     outbox.commit(events, name, key)
     outbox.mark_sent(events, name, key)
     outbox.finish(name, key)
-    return DeliveryReport(channel=name, status="sent", events=len(events), idempotency_key=key)
+    return DeliveryResult(channel=name, status="sent", events=len(events), idempotency_key=key)

@@ -1,7 +1,7 @@
 """The Prefect layer: thin tasks over the plain core functions, plus the run's wiring.
 
 This is the only module in the package that imports Prefect at load time. Tasks add retries,
-timeouts and concurrency; the decisions stay in check, deliver and report.
+timeouts and concurrency; the decisions stay in check, deliver and summary.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from prefect.client.schemas.objects import FlowRun, State, TaskRun
 from rightswatch.check import CheckContext, WatchResult, check_watches
 from rightswatch.config import Config, Watch
 from rightswatch.coordinate import PrefectLimits, fetcher_for, store_for
-from rightswatch.deliver import DeliveryReport, deliver_channel, local_report_base
+from rightswatch.deliver import DeliveryResult, deliver_channel, local_report_base
 from rightswatch.outbox import Outbox
 from rightswatch.progress import tell
-from rightswatch.report import RunReport
 from rightswatch.shard import load_shard_results, missing_results
 from rightswatch.store import SnapshotStore
+from rightswatch.summary import RunSummary
 
 __all__ = [
     "ARTIFACT_KEY",
@@ -51,7 +51,7 @@ SHARD_POLL_SECONDS = 2.0
 class TransientFailure(Exception):
     """Raised inside a task so Prefect retries it; carries the result for the last attempt."""
 
-    def __init__(self, result: DeliveryReport) -> None:
+    def __init__(self, result: DeliveryResult) -> None:
         super().__init__(result.error)
         self.result = result
 
@@ -85,11 +85,11 @@ def batch_label(batch: list[Watch]) -> str:
     retry_condition_fn=_transient,
     log_prints=False,
 )
-def deliver_channel_task(name: str, config: Config, outbox: Outbox) -> DeliveryReport:
-    report = deliver_channel(name, config, outbox)
-    if report.status == "failed" and report.retryable:
-        raise TransientFailure(report)
-    return report
+def deliver_channel_task(name: str, config: Config, outbox: Outbox) -> DeliveryResult:
+    result = deliver_channel(name, config, outbox)
+    if result.status == "failed" and result.retryable:
+        raise TransientFailure(result)
+    return result
 
 
 def open_context(config: Config) -> CheckContext:
@@ -109,23 +109,23 @@ def batch_results(outcome: object, batch: list[Watch]) -> list[WatchResult]:
     return failed
 
 
-def delivery_result(outcome: object, name: str) -> DeliveryReport:
-    """A delivery task's report: its own, its last transient failure's, or a crash's."""
-    if isinstance(outcome, DeliveryReport):
+def delivery_result(outcome: object, name: str) -> DeliveryResult:
+    """A delivery task's result: its own, its last transient failure's, or a crash's."""
+    if isinstance(outcome, DeliveryResult):
         return outcome
-    if isinstance(outcome, TransientFailure) and isinstance(outcome.result, DeliveryReport):
+    if isinstance(outcome, TransientFailure) and isinstance(outcome.result, DeliveryResult):
         return outcome.result
-    return DeliveryReport(
+    return DeliveryResult(
         channel=name,
         status="failed",
         error=f"the delivery task failed: {type(outcome).__name__}: {outcome}",
     )
 
 
-def publish_artifacts(report: RunReport, config: Config) -> None:
+def publish_artifacts(summary: RunSummary, config: Config) -> None:
     base = config.report_base_url or local_report_base(config)
     create_markdown_artifact(
-        markdown=report.markdown(base),
+        markdown=summary.markdown(base),
         key=ARTIFACT_KEY,
         description="What changed in this run, section by section",
     )
@@ -133,7 +133,7 @@ def publish_artifacts(report: RunReport, config: Config) -> None:
         key="rightswatch-watches",
         table=[
             {"watch": w.id, "status": w.status, "changes": len(w.changes), "error": w.error or ""}
-            for w in report.watches
+            for w in summary.watches
         ],
         description="Every watch's status in this run",
     )

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rightswatch.check import ChangeReport, write_report
+from rightswatch.check import ChangeReport, write_change_report
 from rightswatch.cli.common import (
     EXIT_USAGE,
     ConfigOption,
@@ -203,7 +203,7 @@ def report(
         ReportSide(new_rec.taken_at, new_rec.content_hash, new),
         compare(cfg, watch_id, old, new),
     )
-    target = Path(store.reports.describe(write_report(store, report))).resolve()
+    target = Path(store.reports.describe(write_change_report(store, report))).resolve()
     out.print(str(target), soft_wrap=True)
     if open_report:
         webbrowser.open(target.as_uri())

@@ -30,7 +30,7 @@ from rightswatch.cli.common import (
 from rightswatch.config import Config, config_path
 from rightswatch.coordinate import store_for
 from rightswatch.discover import select_watches
-from rightswatch.report import exit_code
+from rightswatch.summary import exit_code
 
 FLOW_ENTRYPOINT = "flows/monitor.py:monitor"
 STATUS_STYLE = {
