@@ -34,7 +34,9 @@ from rightswatch.tasks import (
     open_context,
     plan_batches,
     publish_artifacts,
+    recheck_all,
     start_shards,
+    will_recheck,
 )
 
 DEFAULT_MAX_WORKERS = 8  # ThreadPoolTaskRunner's own default is unbounded
@@ -60,6 +62,7 @@ def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[W
             for future in as_completed(list(futures))
             for result in batch_results(future.result(raise_on_failure=False), futures[future])
         }
+        done |= recheck_all(runner, [w for w in watches if will_recheck(done[w.id], config)], ctx)
     return [done[w.id] for w in watches]
 
 

@@ -7,7 +7,6 @@ new publication's first snapshot is an ordinary page check.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -47,28 +46,16 @@ def check_watches(
     watches: list[Watch],
     ctx: CheckContext,
     on_result: Callable[[WatchResult], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> list[WatchResult]:
-    """Check watches one after another; transient failures are tried again after
-    `run.task_retry_delay`, up to `run.task_retries` times, before they count as errors.
-    `on_result` hears each watch's final result as soon as it is final."""
-    retries, delay = ctx.config.run.task_retries, ctx.config.run.task_retry_delay
-    results: dict[str, WatchResult] = {}
-    todo = list(watches)
-    for attempt in range(retries + 1):
-        if attempt:
-            sleep(delay)
-        again = []
-        for watch in todo:
-            result = results[watch.id] = check_watch(watch, ctx)
-            if result.status == "error" and result.retryable and attempt < retries:
-                again.append(watch)
-            elif on_result is not None:
-                on_result(result)
-        if not again:
-            break
-        todo = again
-    return [results[w.id] for w in watches]
+    """Check watches one after another, once each; `on_result` hears each result as soon as it
+    is known. A transient failure is checked again only by a Prefect task retry (tasks.py)."""
+    results = []
+    for watch in watches:
+        result = check_watch(watch, ctx)
+        if on_result is not None:
+            on_result(result)
+        results.append(result)
+    return results
 
 
 def check_watch(watch: Watch, ctx: CheckContext, now: datetime | None = None) -> WatchResult:

@@ -107,9 +107,8 @@ class Outbox:
 
     def repair(self, channel: str) -> None:
         """Finish deliveries that were committed but not fully marked before a crash."""
-        folder = layout.deliveries(channel)
-        for name in self.blobs.list(folder):
-            raw = self.blobs.read(f"{folder}/{name}")
+        for name in self.blobs.list(layout.deliveries(channel)):
+            raw = self.blobs.read(layout.delivery(channel, name.removesuffix(".json")))
             try:
                 record = json.loads(raw or b"")
                 pairs = [(str(w), str(i)) for w, i in record["events"]]

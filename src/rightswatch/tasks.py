@@ -17,8 +17,10 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun, State, TaskRun
+from prefect.task_runners import TaskRunner
+from prefect.utilities.annotations import quote
 
-from rightswatch.check import CheckContext, WatchResult, check_watches
+from rightswatch.check import CheckContext, WatchResult, check_watch, check_watches
 from rightswatch.config import Config, Watch
 from rightswatch.coordinate import PrefectLimits, fetcher_for, store_for
 from rightswatch.deliver import DeliveryResult, deliver_channel, local_report_base
@@ -36,6 +38,9 @@ __all__ = [
     "deliver_channel_task",
     "open_context",
     "plan_batches",
+    "recheck_all",
+    "recheck_watch_task",
+    "will_recheck",
     "publish_artifacts",
     "batch_results",
     "collect_shards",
@@ -51,9 +56,14 @@ SHARD_POLL_SECONDS = 2.0
 class TransientFailure(Exception):
     """Raised inside a task so Prefect retries it; carries the result for the last attempt."""
 
-    def __init__(self, result: DeliveryResult) -> None:
+    def __init__(self, result: DeliveryResult | WatchResult) -> None:
         super().__init__(result.error)
         self.result = result
+
+
+def will_recheck(result: WatchResult, config: Config) -> bool:
+    """A transient failure, to be checked again by recheck_watch_task."""
+    return result.status == "error" and result.retryable and config.run.task_retries > 0
 
 
 def _transient(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
@@ -66,7 +76,57 @@ async def check_watches_task(
 ) -> list[WatchResult]:
     # Async around a worker thread, so Prefect's timeout really ends the task run: a sync task
     # in a thread cannot be interrupted. The abandoned thread is itself bounded by fetch timeouts.
-    return await anyio.to_thread.run_sync(check_watches, watches, ctx, tell, abandon_on_cancel=True)
+    def final(result: WatchResult) -> None:
+        if not will_recheck(result, ctx.config):  # a re-check tells its own result
+            tell(result)
+
+    return await anyio.to_thread.run_sync(
+        check_watches, watches, ctx, final, abandon_on_cancel=True
+    )
+
+
+@task(
+    name="recheck-watch",
+    task_run_name="recheck {watch.id}",
+    cache_policy=NO_CACHE,
+    retry_condition_fn=_transient,
+    log_prints=False,
+)
+async def recheck_watch_task(watch: Watch, ctx: CheckContext) -> WatchResult:
+    """One more check of a watch that failed transiently; every attempt waits
+    `run.task_retry_delay` first, and Prefect retries it while the failure stays transient."""
+    await anyio.sleep(ctx.config.run.task_retry_delay)
+    result = await anyio.to_thread.run_sync(check_watch, watch, ctx, abandon_on_cancel=True)
+    if result.status == "error" and result.retryable:
+        raise TransientFailure(result)
+    return result
+
+
+def recheck_all(
+    runner: TaskRunner[Any], watches: list[Watch], ctx: CheckContext
+) -> dict[str, WatchResult]:
+    """Watches whose check failed transiently, each checked again by its own task, up to
+    `run.task_retries` times in all (Prefect task retries, not a loop here)."""
+    if not watches:
+        return {}
+    run = ctx.config.run
+    task_ = recheck_watch_task.with_options(
+        retries=run.task_retries - 1,
+        retry_delay_seconds=0,
+        timeout_seconds=run.timeout_for(ctx.config.fetch) + run.task_retry_delay,
+    )
+    futures = [(w, runner.submit(task_, {"watch": quote(w), "ctx": quote(ctx)})) for w in watches]
+    out = {}
+    for watch, future in futures:
+        outcome = future.result(raise_on_failure=False)
+        if isinstance(outcome, TransientFailure) and isinstance(outcome.result, WatchResult):
+            outcome = outcome.result
+        if not isinstance(outcome, WatchResult):
+            why = f"the re-check task failed: {type(outcome).__name__}: {outcome}"
+            [outcome] = missing_results([watch], why)
+        out[watch.id] = outcome
+        tell(outcome)
+    return out
 
 
 def plan_batches(watches: list[Watch], size: int) -> list[list[Watch]]:
