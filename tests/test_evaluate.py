@@ -6,14 +6,17 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import FrozenInstanceError
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from rightswatch.check import CheckContext, check_watch
 from rightswatch.commit import commit
-from rightswatch.config import GuardSettings, Watch
+from rightswatch.config import GuardSettings, Watch, parse_config
 from rightswatch.evaluate import (
     Base,
     Baseline,
@@ -27,9 +30,10 @@ from rightswatch.evaluate import (
     needs_baseline,
 )
 from rightswatch.extract import extract
-from rightswatch.fetch import FetchError, NotModified, Page, Validators
+from rightswatch.fetch import Fetcher, FetchError, NotModified, Page, Validators
 from rightswatch.outbox import Outbox
 from rightswatch.store import LocalBlobs, SnapshotStore, WatchState
+from tests.loopback import Loopback
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE = (FIXTURES / "hrw_kazakhstan_2021.html").read_bytes()
@@ -189,3 +193,48 @@ def test_loading_a_config_imports_no_html_parser(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]"
+
+
+class LockWatching(Recording):
+    """Also records, for each write, whether the watch's lock was held at the time."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.held = False
+        self.under_lock: dict[str, bool] = {}
+
+    @contextmanager
+    def lock(self, name: str, timeout: float) -> Iterator[None]:
+        with super().lock(name, timeout):
+            self.held = True
+            try:
+                yield
+            finally:
+                self.held = False
+
+    def write(self, path: str, data: bytes) -> None:
+        self.under_lock[path] = self.held
+        super().write(path, data)
+
+
+def test_check_watch_writes_the_change_report_after_releasing_the_lock(
+    tmp_path: Path, loopback: Loopback
+) -> None:
+    url = loopback.page("/kz", BASE)
+    config = parse_config(
+        f"snapshots: {tmp_path / 's'}\nfetch: {{per_host_delay: 0, retries: 0, timeout: 5}}\n"
+        f"watches:\n  - {{id: kz, url: '{url}', profile: hrw-world-report}}\n"
+    )
+    blobs = LockWatching(tmp_path / "s")
+    ctx = CheckContext(config=config, store=SnapshotStore(blobs), fetcher=Fetcher(config.fetch))
+    try:
+        assert check_watch(config.watches[0], ctx).status == "baseline"
+        loopback.page("/kz", CHANGED)
+        result = check_watch(config.watches[0], ctx)
+    finally:
+        ctx.close()
+    assert result.status == "changed" and result.event is not None and result.event.report
+    assert blobs.under_lock[result.event.report] is False  # rendered outside the lock
+    assert "<ins>152</ins>" in (tmp_path / "s" / result.event.report).read_text()
+    state = blobs.under_lock["kz/state.json"]
+    assert state is True  # the commit itself ran under the lock
