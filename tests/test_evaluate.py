@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from rightswatch import check as check_module
 from rightswatch.check import CheckContext, check_watch
 from rightswatch.commit import commit
 from rightswatch.config import GuardSettings, Watch, parse_config
+from rightswatch.deliver import deliver_channel
 from rightswatch.evaluate import (
     Base,
     Baseline,
@@ -238,3 +240,37 @@ def test_check_watch_writes_the_change_report_after_releasing_the_lock(
     assert "<ins>152</ins>" in (tmp_path / "s" / result.event.report).read_text()
     state = blobs.under_lock["kz/state.json"]
     assert state is True  # the commit itself ran under the lock
+
+
+class Crash(BaseException):
+    """The process dying at this point."""
+
+
+def test_a_report_a_crash_kept_from_being_written_is_written_before_its_digest(
+    tmp_path: Path, loopback: Loopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = loopback.page("/kz", BASE)
+    config = parse_config(
+        f"snapshots: {tmp_path / 's'}\nfetch: {{per_host_delay: 0, retries: 0, timeout: 5}}\n"
+        "defaults: {channels: [c]}\nchannels:\n  c: {type: console}\n"
+        f"watches:\n  - {{id: kz, url: '{url}', profile: hrw-world-report}}\n"
+    )
+    store = SnapshotStore(LocalBlobs(tmp_path / "s"))
+    ctx = CheckContext(config=config, store=store, fetcher=Fetcher(config.fetch))
+    try:
+        check_watch(config.watches[0], ctx)
+        loopback.page("/kz", CHANGED)
+
+        def crash(*_: object) -> str:
+            raise Crash
+
+        monkeypatch.setattr(check_module, "write_change_report", crash)
+        with pytest.raises(Crash):
+            check_watch(config.watches[0], ctx)
+        monkeypatch.undo()
+    finally:
+        ctx.close()
+    [event] = Outbox(store).pending()
+    assert event.report and not (tmp_path / "s" / event.report).exists()
+    assert deliver_channel("c", config, Outbox(store)).status == "sent"
+    assert "<ins>152</ins>" in (tmp_path / "s" / event.report).read_text()

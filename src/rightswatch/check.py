@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rightswatch.commit import ChangeReport, Committed, commit, commit_index
-from rightswatch.config import Watch
+from rightswatch.config import Config, Watch
+from rightswatch.diff import diff_documents, diff_prepared
 from rightswatch.discover import IndexUpdate, evaluate_index, index_notices, load_index, page_watch
 from rightswatch.evaluate import (
     Base,
@@ -27,7 +28,8 @@ from rightswatch.evaluate import (
     needs_baseline,
 )
 from rightswatch.fetch import FetchError, NotModified, Page, Validators
-from rightswatch.render.report import render_report
+from rightswatch.outbox import ChangeEvent
+from rightswatch.render.report import ReportSide, render_report
 from rightswatch.result import CheckContext, WatchResult, WatchStatus
 from rightswatch.store import LockTimeout, SnapshotStore, StoreError, WatchState
 
@@ -38,6 +40,7 @@ __all__ = [
     "WatchStatus",
     "check_watch",
     "check_watches",
+    "ensure_change_report",
     "write_change_report",
 ]
 
@@ -176,3 +179,26 @@ def write_change_report(store: SnapshotStore, report: ChangeReport) -> str:
     """Write an HTML change report into the store; returns its path inside the store."""
     html = render_report(report.title, report.url, report.old, report.new, report.diff)
     return store.reports.write(report.path, html)
+
+
+def ensure_change_report(store: SnapshotStore, config: Config, event: ChangeEvent) -> None:
+    """Write a change report that a crash between the commit and the report (which is written
+    outside the lock) left missing, so the link a digest sends always opens."""
+    if event.report is None or store.reports.exists(event.report):
+        return
+    records = {r.id: r for r in store.history(event.watch_id)}
+    old, new = records.get(event.from_snapshot or ""), records.get(event.to_snapshot or "")
+    if old is None or new is None:
+        return
+    old_doc = store.document(event.watch_id, old.content_hash)
+    new_doc = store.document(event.watch_id, new.content_hash)
+    watch = next((w for w in config.watches if w.id == event.watch_id), None)
+    diff = (
+        diff_prepared(old_doc, new_doc, watch.sections, watch.ignore)
+        if watch
+        else diff_documents(old_doc, new_doc)
+    )
+    old_side = ReportSide(old.taken_at, old.content_hash, old_doc)
+    new_side = ReportSide(new.taken_at, new.content_hash, new_doc)
+    report = ChangeReport(event.report, event.title, event.url, old_side, new_side, diff)
+    write_change_report(store, report)

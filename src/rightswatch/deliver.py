@@ -6,19 +6,23 @@ events stay pending for the next attempt or run.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
 
+from rightswatch.check import ensure_change_report
 from rightswatch.config import Config, is_remote
 from rightswatch.digest import build_digest
 from rightswatch.notify import DeliveryError, PartedChannel, channel_for
 from rightswatch.outbox import Outbox, idempotency_key
 from rightswatch.secrets import SecretUnavailable
-from rightswatch.store import LockTimeout
+from rightswatch.store import LockTimeout, StoreError
 
 __all__ = ["DeliveryResult", "channels_to_deliver", "deliver_channel"]
+
+log = logging.getLogger(__name__)
 
 
 class DeliveryResult(BaseModel):
@@ -68,6 +72,11 @@ def _deliver_locked(name: str, config: Config, outbox: Outbox) -> DeliveryResult
     if not events:
         return DeliveryResult(channel=name, status="nothing")
     key = idempotency_key(name, events)
+    for event in events:
+        try:
+            ensure_change_report(outbox.store, config, event)
+        except StoreError as exc:  # the digest still goes out; its report link is what's lost
+            log.warning("could not rewrite the change report of %s: %s", event.id, exc)
     base = config.report_base_url
     if base is None and config.channels[name].type == "console":
         base = local_report_base(config)  # on this machine, a file link opens the report

@@ -21,6 +21,9 @@ class Reports:
         """Where the report of the snapshot taken at `taken_at` goes, inside the store."""
         return layout.report(watch_id, taken_at, versus)
 
+    def exists(self, path: str) -> bool:
+        return self.blobs.exists(path)
+
     def write(self, path: str, html: str) -> str:
         self.blobs.write(path, html.encode("utf-8"))
         return path
