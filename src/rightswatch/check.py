@@ -1,80 +1,67 @@
-"""Check one watch: fetch → extract → guard → diff → store, as one plain function.
+"""Check one watch: fetch, then evaluate (pure, evaluate.py), then commit (the ordered writes,
+commit.py), then write the change report once the watch's lock is released.
 
-The order of writes is what makes a crash harmless: the snapshot first, then the change event
-in the outbox, then the state that moves the baseline. Every step is idempotent, so a run that
-dies anywhere is finished by the next one without losing or doubling a change.
+Index watches take the same two steps with their own evaluation (discover.evaluate_index); each
+new publication's first snapshot is an ordinary page check.
 """
 
 from __future__ import annotations
 
-import time
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from rightswatch.config import Watch
-from rightswatch.diff import DocumentDiff, diff_prepared
-from rightswatch.discover import check_index
-from rightswatch.document import Document
-from rightswatch.editions import edition_label, edition_summary, rolled_over
-from rightswatch.extract import ExtractError, ExtractOptions, extract_page
+from rightswatch.commit import ChangeReport, Committed, commit, commit_index
+from rightswatch.config import Config, Watch
+from rightswatch.diff import diff_documents, diff_prepared
+from rightswatch.discover import IndexUpdate, evaluate_index, index_notices, load_index, page_watch
+from rightswatch.evaluate import (
+    Base,
+    Baseline,
+    Changed,
+    Edition,
+    Failed,
+    Outcome,
+    Rules,
+    Suspect,
+    Unchanged,
+    evaluate,
+    needs_baseline,
+)
 from rightswatch.fetch import FetchError, NotModified, Page, Validators
-from rightswatch.guard import assess, assess_static
 from rightswatch.outbox import ChangeEvent
-from rightswatch.preserve import enqueue
 from rightswatch.render.report import ReportSide, render_report
-from rightswatch.result import CheckContext, CheckInProgress, WatchResult, WatchStatus
-from rightswatch.store import FetchInfo, LockTimeout, SnapshotStore, StoreError, WatchState
+from rightswatch.result import CheckContext, WatchResult, WatchStatus
+from rightswatch.store import LockTimeout, SnapshotStore, StoreError, WatchState
+
+log = logging.getLogger(__name__)
 
 __all__ = [
+    "ChangeReport",
     "CheckContext",
     "WatchResult",
     "WatchStatus",
     "check_watch",
     "check_watches",
-    "record_time",
-    "write_report",
+    "ensure_change_report",
+    "write_change_report",
 ]
-
-
-def _baseline(
-    store: SnapshotStore, state: WatchState, watch_id: str
-) -> tuple[str | None, str | None]:
-    """The last good snapshot's id and hash; the newest history entry if the state was lost.
-
-    Only ids: the document itself is loaded when a page actually needs diffing, so a 304 or
-    an identical body costs a small state file, not an 80 KB document."""
-    if state.last_good_hash is not None:
-        return state.last_good, state.last_good_hash
-    latest = store.latest(watch_id)
-    return (latest.id, latest.content_hash) if latest else (None, None)
 
 
 def check_watches(
     watches: list[Watch],
     ctx: CheckContext,
     on_result: Callable[[WatchResult], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> list[WatchResult]:
-    """Check watches one after another; transient failures are tried again after
-    `run.task_retry_delay`, up to `run.task_retries` times, before they count as errors.
-    `on_result` hears each watch's final result as soon as it is final."""
-    retries, delay = ctx.config.run.task_retries, ctx.config.run.task_retry_delay
-    results: dict[str, WatchResult] = {}
-    todo = list(watches)
-    for attempt in range(retries + 1):
-        if attempt:
-            sleep(delay)
-        again = []
-        for watch in todo:
-            result = results[watch.id] = check_watch(watch, ctx)
-            if result.status == "error" and result.retryable and attempt < retries:
-                again.append(watch)
-            elif on_result is not None:
-                on_result(result)
-        if not again:
-            break
-        todo = again
-    return [results[w.id] for w in watches]
+    """Check watches one after another, once each; `on_result` hears each result as soon as it
+    is known. A transient failure is checked again only by a Prefect task retry (tasks.py)."""
+    results = []
+    for watch in watches:
+        result = check_watch(watch, ctx)
+        if on_result is not None:
+            on_result(result)
+        results.append(result)
+    return results
 
 
 def check_watch(watch: Watch, ctx: CheckContext, now: datetime | None = None) -> WatchResult:
@@ -84,8 +71,11 @@ def check_watch(watch: Watch, ctx: CheckContext, now: datetime | None = None) ->
         with ctx.store.lock(watch.id, timeout=ctx.config.fetch.timeout * 4 + 60):
             moment = now or datetime.now(UTC)
             if watch.kind == "index":
-                return check_index(watch, ctx, moment, lambda page: check_watch(page, ctx, moment))
-            return _check_locked(watch, ctx, moment)
+                return _check_index(watch, ctx, moment)
+            committed = _check_page(watch, ctx, moment)
+        if committed.report is not None:  # outside the lock: rendering takes a while
+            _write_after_commit(ctx.store, committed.report)
+        return result_of(watch, committed)
     except LockTimeout as exc:
         return WatchResult(id=watch.id, url=watch.url, title=title, status="error", error=str(exc))
     except StoreError as exc:
@@ -94,193 +84,137 @@ def check_watch(watch: Watch, ctx: CheckContext, now: datetime | None = None) ->
         )
 
 
-def _check_locked(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult:
+def _write_after_commit(store: SnapshotStore, report: ChangeReport) -> None:
+    """The change is committed: a report that cannot be written now is written before the
+    digest that links it (ensure_change_report), so the check still succeeded."""
+    try:
+        write_change_report(store, report)
+    except StoreError as exc:
+        log.warning("change report %s not written yet: %s", report.path, exc)
+
+
+def _rules(ctx: CheckContext) -> Rules:
+    return Rules(ctx.config.guard, ctx.config.health.alert_after, ctx.run_id)
+
+
+def _baseline(store: SnapshotStore, state: WatchState, watch_id: str) -> Base:
+    """The last good snapshot's id and hash; the newest history entry if the state was lost."""
+    if state.last_good_hash is not None:
+        return Base(state.last_good, state.last_good_hash)
+    latest = store.latest(watch_id)
+    return Base(latest.id, latest.content_hash) if latest else Base(None, None)
+
+
+def _check_page(watch: Watch, ctx: CheckContext, now: datetime) -> Committed:
     state = ctx.store.state(watch.id)
-    base_id, base_hash = _baseline(ctx.store, state, watch.id)
-    title = watch.title or state.title or watch.id
-    check = CheckInProgress(
-        watch,
-        ctx,
-        state,
-        now,
-        WatchResult(id=watch.id, url=watch.url, title=title, status="unchanged", snapshot=base_id),
-        base_id,
-    )
-    validators = Validators(state.etag, state.last_modified) if base_hash else None
+    base = _baseline(ctx.store, state, watch.id)
+    validators = Validators(state.etag, state.last_modified) if base.hash else None
+    fetched: Page | NotModified | FetchError
     try:
         fetched = ctx.fetcher.fetch(watch.url, validators, render=watch.render)
     except FetchError as exc:
-        return check.unhealthy("error", str(exc), exc.retryable)
-    if isinstance(fetched, NotModified):
-        check.healthy("unchanged", fetched.validators)
-        return check.result.model_copy(update={"not_modified": True})
-    if base_hash is not None and fetched.sha256 == state.last_raw_sha256:
-        check.healthy("unchanged", fetched.validators)  # the same bytes: nothing to parse
-        return check.result
-    if base_hash is not None:
-        check.base_doc = ctx.store.document(watch.id, base_hash)
+        fetched = exc
+    if needs_baseline(state, fetched, base):
+        assert base.hash is not None
+        base = Base(base.id, base.hash, ctx.store.document(watch.id, base.hash))
+    outcome = evaluate(watch, state, fetched, base, _rules(ctx), now)
+    archive = ctx.config.archive is not None
+    return commit(ctx.store, ctx.outbox, watch, outcome, now, archive=archive)
+
+
+def result_of(watch: Watch, committed: Committed) -> WatchResult:
+    """The result a committed page check reports (`check --json` prints it)."""
+    outcome, record = committed.outcome, committed.record
+    result = WatchResult(
+        id=watch.id,
+        url=watch.url,
+        title=outcome.title,
+        status=_status(outcome),
+        snapshot=record.id if record else outcome.base.id,
+        event=committed.event,
+    )
+    if isinstance(outcome, Failed | Suspect):
+        retryable = isinstance(outcome, Failed) and outcome.retryable
+        return result.model_copy(update={"error": outcome.error, "retryable": retryable})
+    if isinstance(outcome, Changed):
+        alerts = outcome.diff.alerts
+        minor = len(outcome.diff.changes) - len(alerts)
+        return result.model_copy(update={"changes": alerts, "minor": minor})
+    if isinstance(outcome, Unchanged):
+        update = {"not_modified": True} if outcome.not_modified else {"minor": outcome.minor}
+        return result.model_copy(update=update)
+    return result
+
+
+def _status(outcome: Outcome) -> WatchStatus:
+    if isinstance(outcome, Baseline):
+        return "baseline"
+    if isinstance(outcome, Edition):
+        return "edition"
+    if isinstance(outcome, Changed):
+        return "changed"
+    if isinstance(outcome, Suspect):
+        return "suspect"
+    return "error" if isinstance(outcome, Failed) else "unchanged"
+
+
+def _check_index(watch: Watch, ctx: CheckContext, now: datetime) -> WatchResult:
+    """Fetch the index, evaluate it, take each new publication's first snapshot, commit."""
+    state = ctx.store.state(watch.id)
+    fetched: Page | FetchError
+    known = None
     try:
-        doc = extract_page(
-            fetched,
-            watch.url,
-            profile=watch.profile,
-            options=ExtractOptions(content=watch.content, heading=watch.heading),
+        page = ctx.fetcher.fetch(watch.url, None)
+        assert isinstance(page, Page)  # no validators sent: no 304
+        fetched, known = page, load_index(ctx.store, watch.id)
+    except FetchError as exc:
+        fetched = exc
+    outcome = evaluate_index(watch, state, fetched, known, _rules(ctx), now)
+    result = WatchResult(id=watch.id, url=watch.url, title=outcome.title, status="unchanged")
+    if isinstance(outcome, Failed | Suspect):
+        commit(ctx.store, ctx.outbox, watch, outcome, now)
+        status: WatchStatus = "error" if isinstance(outcome, Failed) else "suspect"
+        retryable = isinstance(outcome, Failed) and outcome.retryable
+        return result.model_copy(
+            update={"status": status, "error": outcome.error, "retryable": retryable}
         )
-    except ExtractError as exc:
-        return check.unhealthy("error", str(exc))
-    except Exception as exc:  # a page that breaks the parser must not break the run
-        return check.unhealthy(
-            "error", f"{watch.url}: could not parse the page ({type(exc).__name__}: {exc})"
-        )
-    if not watch.title and doc.title:
-        check.result = check.result.model_copy(update={"title": doc.title})
-    rolled = check.base_doc is not None and rolled_over(check.base_doc, doc)
-    # A new edition is not compared with last year's size; only the absolute checks apply.
-    static = watch.render == "static" and fetched.content_type != "application/pdf"
-    verdict = (assess_static(fetched.text, doc) if static else None) or assess(
-        doc, None if rolled else check.base_doc, ctx.config.guard
+    refused = list(outcome.refused_links)
+    if not isinstance(outcome, IndexUpdate):
+        commit_index(ctx.store, ctx.outbox, outcome, [], outcome.index)
+        return result.model_copy(update={"status": "baseline", "refused_links": refused})
+    taken = [item for item in outcome.news if item.url in outcome.take]
+    firsts = [check_watch(page_watch(watch, item), ctx, now) for item in taken]
+    notices, index, names = index_notices(watch, outcome, firsts, now)
+    commit_index(ctx.store, ctx.outbox, outcome, notices, index)
+    status = "changed" if outcome.news or outcome.gone else "unchanged"
+    update = {"status": status, "publications": names, "refused_links": refused}
+    return result.model_copy(update=update)
+
+
+def write_change_report(store: SnapshotStore, report: ChangeReport) -> str:
+    """Write an HTML change report into the store; returns its path inside the store."""
+    html = render_report(report.title, report.url, report.old, report.new, report.diff)
+    return store.reports.write(report.path, html)
+
+
+def ensure_change_report(store: SnapshotStore, config: Config, event: ChangeEvent) -> None:
+    """Write a change report that a crash between the commit and the report (which is written
+    outside the lock) left missing, so the link a digest sends always opens."""
+    if event.report is None or store.reports.exists(event.report):
+        return
+    records = {r.id: r for r in store.history(event.watch_id)}
+    old, new = records.get(event.from_snapshot or ""), records.get(event.to_snapshot or "")
+    if old is None or new is None:
+        return
+    old_doc = store.document(event.watch_id, old.content_hash)
+    new_doc = store.document(event.watch_id, new.content_hash)
+    watch = next((w for w in config.watches if w.id == event.watch_id), None)
+    diff = (
+        diff_prepared(old_doc, new_doc, watch.sections, watch.ignore, watch.lang)
+        if watch
+        else diff_documents(old_doc, new_doc)
     )
-    if verdict is not None:
-        content_hash = doc.content_hash()
-        same = verdict.may_persist and state.suspect_hash == content_hash
-        state.suspect_hash, state.suspect_count = (
-            content_hash,
-            (state.suspect_count + 1 if same else 1),
-        )
-        if not verdict.may_persist or state.suspect_count < ctx.config.guard.accept_after:
-            _keep_suspect(ctx.store, watch.id, fetched, now)
-            after = ctx.config.guard.accept_after
-            runs = f" (seen {state.suspect_count} of {after} runs)" if verdict.may_persist else ""
-            return check.unhealthy("suspect", f"{watch.url}: suspect page: {verdict.reason}{runs}")
-    return _accept(check, doc, fetched, rolled)
-
-
-def _accept(
-    check: CheckInProgress, doc: Document, fetched: Page, rolled: bool = False
-) -> WatchResult:
-    """Store the new document, record its changes in the outbox, then move the baseline."""
-    store, state, watch = check.store, check.state, check.watch
-    if check.base_doc is None or rolled:
-        state.edition = edition_label(doc)
-    record = store.record(watch.id, doc, _fetch_info(fetched), fetched.body, state.edition)
-    if check.base_doc is None:
-        _advance(check, record.id, record.content_hash, fetched, "baseline")
-        return check.result.model_copy(update={"status": "baseline", "snapshot": record.id})
-    old_hash = state.last_good_hash or check.base_doc.content_hash()
-    if rolled:  # one notice and a new edition line, not a diff of every section
-        notice = check.ctx.outbox.add(
-            ChangeEvent(
-                id=ChangeEvent.make_id(watch.id, "edition", old_hash, record.content_hash),
-                kind="edition",
-                watch_id=watch.id,
-                url=watch.url,
-                title=f"new edition: {doc.title}",
-                detected_at=check.now,
-                from_snapshot=check.base_id,
-                to_snapshot=record.id,
-                message=edition_summary(check.base_doc, doc),
-                channels=list(watch.channels),
-            )
-        )
-        _advance(check, record.id, record.content_hash, fetched, "edition")
-        return check.result.model_copy(
-            update={"status": "edition", "snapshot": record.id, "event": notice}
-        )
-    diff = diff_prepared(check.base_doc, doc, watch.sections, watch.ignore, watch.lang)
-    alerts = diff.alerts
-    event = None
-    if alerts:
-        report = write_report(
-            store,
-            watch.id,
-            check.result.title,
-            watch.url,
-            ReportSide(record_time(check.base_id), old_hash, check.base_doc),
-            ReportSide(record.taken_at, record.content_hash, doc),
-            diff,
-        )
-        event = check.ctx.outbox.add(
-            ChangeEvent(
-                id=ChangeEvent.make_id(watch.id, "change", old_hash, record.content_hash),
-                watch_id=watch.id,
-                url=watch.url,
-                title=check.result.title,
-                detected_at=check.now,
-                from_snapshot=check.base_id,
-                report=report,
-                to_snapshot=record.id,
-                changes=[c.model_copy(update={"edits": []}) for c in alerts],
-                channels=list(watch.channels),
-            )
-        )
-    status: WatchStatus = "changed" if alerts else "unchanged"
-    _advance(check, record.id, record.content_hash, fetched, status)
-    return check.result.model_copy(
-        update={
-            "status": status,
-            "changes": alerts,
-            "minor": len(diff.changes) - len(alerts),
-            "snapshot": record.id,
-            "event": event,
-        }
-    )
-
-
-def write_report(
-    store: SnapshotStore,
-    watch_id: str,
-    title: str,
-    url: str,
-    old: ReportSide,
-    new: ReportSide,
-    diff: DocumentDiff,
-    name: str | None = None,
-) -> str:
-    """Write the HTML report of a change into the store; returns its path inside the store."""
-    path = f"{watch_id}/reports/{name or new.taken_at.strftime('%Y%m%dT%H%M%SZ')}.html"
-    store.blobs.write(path, render_report(title, url, old, new, diff).encode("utf-8"))
-    return path
-
-
-def record_time(record_id: str | None) -> datetime:
-    """The time a snapshot record was taken, from its sortable id."""
-    if record_id:
-        try:
-            return datetime.strptime(record_id.split("-", 1)[0], "%Y%m%dT%H%M%S%fZ").replace(
-                tzinfo=UTC
-            )
-        except ValueError:
-            pass
-    return datetime.fromtimestamp(0, UTC)
-
-
-def _fetch_info(page: Page) -> FetchInfo:
-    return FetchInfo(
-        fetched_at=page.fetched_at,
-        status=page.status,
-        final_url=page.final_url,
-        etag=page.validators.etag,
-        last_modified=page.validators.last_modified,
-        raw_sha256=page.sha256,
-        encoding=page.encoding,
-    )
-
-
-def _advance(
-    check: CheckInProgress, record_id: str, content_hash: str, page: Page, status: str
-) -> None:
-    check.state.last_good, check.state.last_good_hash = record_id, content_hash
-    check.state.title = check.result.title
-    check.state.last_raw_sha256 = page.sha256
-    # Preservation hook (preserve.py): queue a web-archive save of each baseline and change;
-    # the save itself runs after delivery, so it can never hold a digest back.
-    if check.ctx.config.archive is not None and status in ("baseline", "changed", "edition"):
-        enqueue(check.store, check.watch.id, record_id, check.watch.url, check.now)
-    check.healthy(status, page.validators)
-
-
-def _keep_suspect(store: SnapshotStore, watch_id: str, page: Page, now: datetime) -> None:
-    """Keep the suspect page for inspection; it never becomes a snapshot."""
-    ext = "pdf" if page.content_type == "application/pdf" else "html"
-    name = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{page.sha256[:12]}.{ext}"
-    store.blobs.write(f"{watch_id}/suspect/{name}", page.body)
+    old_side = ReportSide(old.taken_at, old.content_hash, old_doc)
+    new_side = ReportSide(new.taken_at, new.content_hash, new_doc)
+    report = ChangeReport(event.report, event.title, event.url, old_side, new_side, diff)
+    write_change_report(store, report)

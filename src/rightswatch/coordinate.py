@@ -18,7 +18,7 @@ import httpx
 
 from rightswatch.config import Config
 from rightswatch.fetch import Fetcher
-from rightswatch.store import LockTimeout, SnapshotStore, open_store
+from rightswatch.store import LockTimeout, SnapshotStore, layout, open_store
 
 __all__ = ["HostSlot", "PrefectLimits", "fetcher_for", "limit_name", "store_for"]
 
@@ -26,13 +26,8 @@ HostSlot = Callable[[str], AbstractContextManager[None]]
 LEASE_SECONDS = 600.0  # renewed while held; a killed worker's slot frees itself after this
 
 
-def limit_name(lock_path: str) -> str:
-    """The global limit that stands for a store lock: `kz/.lock` → `watch:kz`."""
-    if lock_path.endswith("/.lock"):
-        return f"watch:{lock_path.removesuffix('/.lock')}"
-    if lock_path.startswith(".channels/") and lock_path.endswith(".lock"):
-        return f"channel:{lock_path.removeprefix('.channels/').removesuffix('.lock')}"
-    return "rightswatch:" + lock_path.strip("/").replace("/", ":")
+# The global limit that stands for a store lock: `kz/.lock` → `watch:kz`.
+limit_name = layout.lock_owner
 
 
 class PrefectLimits:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urldefrag, urljoin
 
@@ -19,21 +19,22 @@ from pydantic import BaseModel, ValidationError
 
 from rightswatch import links
 from rightswatch.config import Config, Watch
+from rightswatch.evaluate import Base, Failed, Rules, Suspect
+from rightswatch.events import index_notice
 from rightswatch.fetch import FetchError, Page
+from rightswatch.health import healthy, unhealthy
 from rightswatch.outbox import ChangeEvent
-from rightswatch.result import (
-    CheckContext,
-    CheckInProgress,
-    RefusedLink,
-    WatchResult,
-    WatchStatus,
-)
-from rightswatch.store import SnapshotStore, StoreError
+from rightswatch.result import RefusedLink, WatchResult
+from rightswatch.store import SnapshotStore, StoreError, WatchState
 
 __all__ = [
     "Discovered",
+    "IndexBaseline",
+    "IndexOutcome",
     "IndexState",
-    "check_index",
+    "IndexUpdate",
+    "evaluate_index",
+    "index_notices",
     "discovered_watches",
     "index_links",
     "load_index",
@@ -77,25 +78,21 @@ def index_links(html: str, base_url: str, pattern: str) -> dict[str, str]:
     return found
 
 
-def _path(watch_id: str) -> str:
-    return f"{watch_id}/index.json"
-
-
 def load_index(store: SnapshotStore, watch_id: str) -> IndexState | None:
-    raw = store.blobs.read(_path(watch_id))
+    raw = store.indexes.read(watch_id)
     if raw is None:
         return None
     try:
         return IndexState.model_validate_json(raw)
     except ValidationError:
         raise StoreError(
-            f"{store.blobs.describe(_path(watch_id))} is unreadable; move it aside and the "
+            f"{store.indexes.describe(watch_id)} is unreadable; move it aside and the "
             "next run starts the index afresh (reporting no new publications that run)"
         ) from None
 
 
 def save_index(store: SnapshotStore, watch_id: str, state: IndexState) -> None:
-    store.blobs.write(_path(watch_id), state.model_dump_json(indent=2).encode("utf-8"))
+    store.indexes.write(watch_id, state.model_dump_json(indent=2).encode("utf-8"))
 
 
 def page_id(index: Watch, url: str) -> str:
@@ -154,177 +151,130 @@ def select_watches(config: Config, ids: list[str] | None, store: SnapshotStore) 
     return [w for w in everything if w.id in ids]
 
 
-def _key(url: str) -> str:
-    return hashlib.sha256(url.encode()).hexdigest()[:12]
+@dataclass(frozen=True)
+class IndexBaseline:
+    """The first look at an index: everything listed is the baseline, not news."""
+
+    title: str
+    state: WatchState
+    notices: tuple[ChangeEvent, ...]  # health, and links refused for the first time
+    index: IndexState
+    refused_links: tuple[RefusedLink, ...] = ()
 
 
-def check_index(
-    watch: Watch, ctx: CheckContext, now: datetime, first_snapshot: Callable[[Watch], WatchResult]
-) -> WatchResult:
-    """Fetch the index, report links that appeared or went, snapshot each new publication.
+@dataclass(frozen=True)
+class IndexUpdate:
+    """Links that appeared (each to get a first snapshot) or went since the last look."""
 
-    Only links on the index's own host (or `link_hosts`) are followed; the others are named in
-    the result and, once, in the digest. Outbox first, then index.json: a crash in between
-    reports again (same ids), never loses."""
-    state = ctx.store.state(watch.id)
+    title: str
+    state: WatchState
+    notices: tuple[ChangeEvent, ...]  # health, and links refused for the first time
+    known: IndexState
+    found: dict[str, str]
+    news: tuple[Discovered, ...]  # every new link; those in `take` get a first snapshot
+    gone: tuple[str, ...]
+    take: frozenset[str] = frozenset()
+    refused: dict[str, str] | None = None
+    final_url: str | None = None
+    refused_links: tuple[RefusedLink, ...] = ()
+
+
+IndexOutcome = IndexBaseline | IndexUpdate | Failed | Suspect
+
+
+def evaluate_index(
+    watch: Watch,
+    state: WatchState,
+    fetched: Page | FetchError,
+    known: IndexState | None,
+    rules: Rules,
+    now: datetime,
+) -> IndexOutcome:
+    """Decide what one look at an index page found; pure, like evaluate()."""
     title = watch.title or state.title or watch.id
-    result = WatchResult(id=watch.id, url=watch.url, title=title, status="unchanged")
-    check = CheckInProgress(watch, ctx, state, now, result)
-    try:
-        page = ctx.fetcher.fetch(watch.url, None)
-    except FetchError as exc:
-        return check.unhealthy("error", str(exc), exc.retryable)
-    assert isinstance(page, Page) and watch.link_pattern is not None  # no validators: no 304
-    listed = index_links(page.text, page.final_url, watch.link_pattern)
-    found, refused = links.split_links(listed, links.index_hosts(watch, page.final_url))
-    known = load_index(ctx.store, watch.id)
-    stamp = (known or IndexState()).fingerprint()
-    before = known.refused if known else {}
-    refusals = _report_refused(watch, ctx, now, title, stamp, refused, before, listed)
-    if known is None:  # the first look: everything listed is the baseline, not news
-        return _first_look(check, page, found, refused, refusals)
-    if known.links and not found:
-        suspect = check.unhealthy(
-            "suspect",
+    base = Base(None, None)
+    if isinstance(fetched, FetchError):
+        error, retryable = str(fetched), fetched.retryable
+        new_state, notices = unhealthy(
+            watch, state, now, "error", error, title, rules.run_id, rules.alert_after
+        )
+        return Failed(title, new_state, notices, base, error, retryable)
+    assert watch.link_pattern is not None
+    listed = index_links(fetched.text, fetched.final_url, watch.link_pattern)
+    found, refused = links.split_links(listed, links.index_hosts(watch, fetched.final_url))
+    if known is not None and known.links and not found:
+        error = (
             f"{watch.url}: suspect page: no followed link matches {watch.link_pattern!r} any "
-            f"more (there were {len(known.links)}); the index is kept as it was",
+            f"more (there were {len(known.links)}); the index is kept as it was"
         )
-        return suspect.model_copy(update={"refused_links": refusals})
-    discovered = {d.id: d for d in known.discovered}
-    new = [u for u in found if u not in known.links]
-    take, over = links.cap_watched(new, len(discovered), watch.max_auto_watches)
-    news = [
-        _publication(
-            watch, ctx, now, title, stamp, _item(watch, url, found[url], now), take, first_snapshot
+        new_state, notices = unhealthy(
+            watch, state, now, "suspect", error, title, rules.run_id, rules.alert_after
         )
-        for url in new
-    ]
-    for url in take:  # snapshotted by _publication, watched from now on
-        item = _item(watch, url, found[url], now)
-        discovered[item.id] = item
-    gone = _report_gone(watch, ctx, now, title, stamp, known.links, found)
-    save_index(ctx.store, watch.id, _state(found, list(discovered.values()), refused, page))
-    status: WatchStatus = "changed" if news or gone else "unchanged"
-    check.healthy(status, page.validators)
-    refusals += _over_cap(watch, over)
-    update = {"status": status, "publications": news, "refused_links": refusals}
-    return check.result.model_copy(update=update)
-
-
-def _first_look(
-    check: CheckInProgress,
-    page: Page,
-    found: dict[str, str],
-    refused: dict[str, str],
-    refusals: list[RefusedLink],
-) -> WatchResult:
-    watch = check.watch
-    urls, over = links.cap_watched(list(found), 0, watch.max_auto_watches)
-    items = [_item(watch, url, found[url], check.now) for url in urls]
-    save_index(check.store, watch.id, _state(found, items, refused, page))
-    check.healthy("baseline", page.validators)
-    update = {"status": "baseline", "refused_links": refusals + _over_cap(watch, over)}
-    return check.result.model_copy(update=update)
-
-
-def _report_gone(
-    watch: Watch,
-    ctx: CheckContext,
-    now: datetime,
-    title: str,
-    stamp: str,
-    before: Mapping[str, str],
-    found: Mapping[str, str],
-) -> list[str]:
-    """A notice for each link no longer listed; returns their URLs."""
-    gone = [u for u in before if u not in found]
-    for url in gone:
-        name = before[url] or url
-        ctx.outbox.add(
-            _notice(
-                watch,
-                now,
-                f"withdrawn-{_key(url)}-{stamp}",
-                "withdrawn",
-                url,
-                f"publication removed from the index: {name}",
-                f"{url} is no longer listed on {title}; its snapshots are kept",
-            )
-        )
-    return gone
-
-
-def _state(
-    found: dict[str, str], items: list[Discovered], refused: dict[str, str], page: Page
-) -> IndexState:
-    return IndexState(links=found, discovered=items, refused=refused, final_url=page.final_url)
-
-
-def _publication(
-    watch: Watch,
-    ctx: CheckContext,
-    now: datetime,
-    title: str,
-    stamp: str,
-    item: Discovered,
-    take: list[str],
-    first_snapshot: Callable[[Watch], WatchResult],
-) -> str:
-    """The notice of one new link, snapshotted at once when in `take`; returns its name."""
-    taken = item.url in take
-    first = first_snapshot(page_watch(watch, item)) if taken else None
-    ok = first is not None and first.status not in ("error", "suspect")
-    name = first.title if first is not None and ok and first.title != item.id else ""
-    name = name or item.text or item.url
-    if not taken:
-        done = (
-            f"not watched: this index already added {watch.max_auto_watches} pages "
-            "(max_auto_watches)"
-        )
-    elif ok:
-        done = f"first snapshot taken as {item.id}"
-        done += "; checked from now on" if watch.auto_watch else ""
-    else:
-        done = f"no first snapshot: {first.error if first else ''}"
-    ctx.outbox.add(
-        _notice(
-            watch,
-            now,
-            f"publication-{_key(item.url)}-{stamp}",
-            "publication",
-            item.url,
-            f"new publication: {name}",
-            f"{item.url} appeared on {title}; {done}",
-        )
+        return Suspect(title, new_state, notices, base, error, None)
+    stamp = (known or IndexState()).fingerprint()
+    refusals = _refusal_notices(watch, now, title, stamp, refused, known, listed)
+    new = [u for u in found if known is None or u not in known.links]
+    take, over = links.cap_watched(
+        new, len(known.discovered) if known else 0, watch.max_auto_watches
     )
-    return name
+    refused_links = (*_refused(refused), *_over_cap(watch, over))
+    status = (
+        "baseline" if known is None else "changed" if new or _gone(known, found) else "unchanged"
+    )
+    new_state, notices = healthy(watch, state, now, status, fetched.validators, title)
+    notices = (*notices, *refusals)
+    if known is None:
+        items = [_item(watch, url, found[url], now) for url in take]
+        index = IndexState(
+            links=found, discovered=items, refused=refused, final_url=fetched.final_url
+        )
+        return IndexBaseline(title, new_state, notices, index, refused_links)
+    news = tuple(_item(watch, u, found[u], now) for u in new)
+    return IndexUpdate(
+        title,
+        new_state,
+        notices,
+        known,
+        found,
+        news,
+        _gone(known, found),
+        frozenset(take),
+        refused,
+        fetched.final_url,
+        refused_links,
+    )
 
 
-def _report_refused(
+def _gone(known: IndexState, found: dict[str, str]) -> tuple[str, ...]:
+    return tuple(u for u in known.links if u not in found)
+
+
+def _refusal_notices(
     watch: Watch,
-    ctx: CheckContext,
     now: datetime,
     title: str,
     stamp: str,
-    refused: Mapping[str, str],
-    before: Mapping[str, str],
-    listed: Mapping[str, str],
-) -> list[RefusedLink]:
-    """Every refused link for the result; a notice for each one not refused last time."""
-    for url, reason in refused.items():
-        if url in before:
-            continue
-        ctx.outbox.add(
-            _notice(
-                watch,
-                now,
-                f"refused-{_key(url)}-{stamp}",
-                "refused",
-                url,
-                f"link not followed: {listed.get(url) or url}",
-                f"{url} is listed on {title} but was not fetched: {reason}",
-            )
+    refused: dict[str, str],
+    known: IndexState | None,
+    listed: dict[str, str],
+) -> tuple[ChangeEvent, ...]:
+    """A notice for each link refused that was not refused last time (said once)."""
+    before = known.refused if known else {}
+    return tuple(
+        index_notice(
+            watch,
+            "refused",
+            now,
+            (url, listed.get(url) or url),
+            stamp,
+            f"{url} is listed on {title} but was not fetched: {reason}",
         )
+        for url, reason in refused.items()
+        if url not in before
+    )
+
+
+def _refused(refused: dict[str, str]) -> list[RefusedLink]:
     return [RefusedLink(url=url, reason=reason) for url, reason in refused.items()]
 
 
@@ -333,24 +283,54 @@ def _over_cap(watch: Watch, over: list[str]) -> list[RefusedLink]:
     return [RefusedLink(url=url, reason=reason) for url in over]
 
 
+def index_notices(
+    watch: Watch, outcome: IndexUpdate, firsts: list[WatchResult], now: datetime
+) -> tuple[list[ChangeEvent], IndexState, list[str]]:
+    """The publication and withdrawn notices, the index to save and the new publications'
+    names, once each taken link's first snapshot (`firsts`, in `news` order) was taken."""
+    stamp = outcome.known.fingerprint()
+    discovered = {d.id: d for d in outcome.known.discovered}
+    notices, names, taken = [], [], iter(firsts)
+    for item in outcome.news:
+        first = next(taken) if item.url in outcome.take else None
+        name, done = _publication(watch, item, first, outcome.found[item.url])
+        message = f"{item.url} appeared on {outcome.title}; {done}"
+        notices.append(index_notice(watch, "publication", now, (item.url, name), stamp, message))
+        names.append(name)
+        if first is not None:
+            discovered[item.id] = item
+    for url in outcome.gone:
+        name = outcome.known.links[url] or url
+        message = f"{url} is no longer listed on {outcome.title}; its snapshots are kept"
+        notices.append(index_notice(watch, "withdrawn", now, (url, name), stamp, message))
+    index = IndexState(
+        links=outcome.found,
+        discovered=list(discovered.values()),
+        refused=outcome.refused or {},
+        final_url=outcome.final_url,
+    )
+    return notices, index, names
+
+
+def _publication(
+    watch: Watch, item: Discovered, first: WatchResult | None, text: str
+) -> tuple[str, str]:
+    """A new link's name and what was done with it (its first snapshot, or why none)."""
+    if first is None:
+        cap = watch.max_auto_watches
+        return (
+            text or item.url,
+            f"not watched: this index already added {cap} pages (max_auto_watches)",
+        )
+    ok = first.status not in ("error", "suspect")
+    name = first.title if ok and first.title != item.id else (text or item.url)
+    if not ok:
+        return name, f"no first snapshot: {first.error}"
+    follow = "; checked from now on" if watch.auto_watch else ""
+    return name, f"first snapshot taken as {item.id}{follow}"
+
+
 def _item(index: Watch, url: str, text: str, now: datetime) -> Discovered:
     return Discovered(
         id=page_id(index, url), url=url, text=text, first_seen=now, watched=index.auto_watch
-    )
-
-
-def _notice(
-    index: Watch, now: datetime, event_id: str, kind: str, url: str, title: str, message: str
-) -> ChangeEvent:
-    return ChangeEvent.model_validate(
-        {
-            "id": event_id,
-            "kind": kind,
-            "watch_id": index.id,
-            "url": url,
-            "title": title,
-            "detected_at": now,
-            "message": message,
-            "channels": list(index.channels),
-        }
     )

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 
 from rightswatch.config import Config, Watch
 from rightswatch.document import Document, Section
-from rightswatch.outbox import ChangeEvent, Outbox
+from rightswatch.events import lag_notice
+from rightswatch.outbox import ChangeEvent
 from rightswatch.store import SnapshotRecord, SnapshotStore
 from rightswatch.textdiff import canonical, similarity
 
@@ -84,6 +85,21 @@ def _at(history: list[SnapshotRecord], moment: datetime) -> SnapshotRecord | Non
     return found
 
 
+class _Texts:
+    """Each snapshot's document and its sections' canonical text by slot, read once a run."""
+
+    def __init__(self, store: SnapshotStore) -> None:
+        self.store = store
+        self.docs: dict[tuple[str, str], tuple[Document, dict[str, str]]] = {}
+
+    def load(self, watch_id: str, record: SnapshotRecord) -> tuple[Document, dict[str, str]]:
+        key = (watch_id, record.content_hash)
+        if key not in self.docs:
+            doc = self.store.document(watch_id, record.content_hash)
+            self.docs[key] = doc, {slot: canonical(s.text) for slot, s in slots(doc).items()}
+        return self.docs[key]
+
+
 def _pairs(config: Config) -> Iterator[tuple[Watch, Watch]]:
     """(edition that changed, edition that should follow), every ordered pair in each group."""
     groups: dict[str, list[Watch]] = {}
@@ -102,20 +118,11 @@ def _label(watch: Watch, doc: Document) -> str:
 
 
 def lag_notices(config: Config, store: SnapshotStore, now: datetime) -> list[ChangeEvent]:
-    """Lag notices due now, each added to the outbox once (ids are deterministic)."""
+    """Lag notices due now. Only read here: the caller records them in the outbox, where
+    their deterministic ids keep a lag looked at again a single event."""
     lag = timedelta(days=config.editions.lag_days)
-    outbox = Outbox(store)
     found: list[ChangeEvent] = []
-    docs: dict[tuple[str, str], tuple[Document, dict[str, str]]] = {}
-
-    def load(watch_id: str, record: SnapshotRecord) -> tuple[Document, dict[str, str]]:
-        """A snapshot's document and its sections' canonical text by slot, read once."""
-        key = (watch_id, record.content_hash)
-        if key not in docs:
-            doc = store.document(watch_id, record.content_hash)
-            docs[key] = doc, {slot: canonical(s.text) for slot, s in slots(doc).items()}
-        return docs[key]
-
+    load = _Texts(store).load
     window = lag * 2 + timedelta(days=HORIZON_DAYS)
     for lead, follower in _pairs(config):
         lead_history, follow_history = store.history(lead.id), store.history(follower.id)
@@ -143,24 +150,13 @@ def lag_notices(config: Config, store: SnapshotStore, now: datetime) -> list[Cha
                 if followed or led:
                     continue
                 title = follower.title or now_doc.title
-                found.append(
-                    outbox.add(
-                        ChangeEvent(
-                            id=f"lag-{lead.id}-{new.id}-{slot.replace(':', '-')}",
-                            kind="lag",
-                            watch_id=follower.id,
-                            url=follower.url,
-                            title=f"translation lag: {title}",
-                            detected_at=now,
-                            message=(
-                                f"the {_label(lead, lead_doc)} edition changed "
-                                f"'{lead_sections[slot].heading}' on {new.taken_at:%Y-%m-%d}; "
-                                f"the matching section of the {_label(follower, now_doc)} "
-                                f"edition ('{slots(now_doc)[slot].heading}') has not changed "
-                                f"in the {config.editions.lag_days:g} days since"
-                            ),
-                            channels=list(follower.channels),
-                        )
-                    )
+                message = (
+                    f"the {_label(lead, lead_doc)} edition changed "
+                    f"'{lead_sections[slot].heading}' on {new.taken_at:%Y-%m-%d}; "
+                    f"the matching section of the {_label(follower, now_doc)} edition "
+                    f"('{slots(now_doc)[slot].heading}') has not changed in the "
+                    f"{config.editions.lag_days:g} days since"
                 )
+                event_id = f"lag-{lead.id}-{new.id}-{slot.replace(':', '-')}"
+                found.append(lag_notice(follower, event_id, title, now, message))
     return found

@@ -13,18 +13,18 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib import robotparser
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.util.retry import Retry
 
 from rightswatch.config import FetchSettings
 from rightswatch.decode import decode_html, looks_binary
 from rightswatch.fetcherrors import FetchError, inner_reason, no_dns, request_error
 from rightswatch.hops import RedirectLimit, get_checked
-from rightswatch.netpolicy import AddressPolicy, AddressRefused, PinnedAdapter, own_hosts
+from rightswatch.http import fetch_session
+from rightswatch.netpolicy import AddressPolicy, AddressRefused, own_hosts
 from rightswatch.page import NotModified, Page, Validators
 from rightswatch.politeness import HostLimiter
 
@@ -49,14 +49,6 @@ GENERIC_TYPES = ("application/octet-stream", "binary/octet-stream", "application
 MAX_RETRY_AFTER = 120.0  # seconds; a server asking for longer is retried on the next run
 
 
-class _CappedRetry(Retry):
-    """urllib3 Retry that honours Retry-After but never sleeps longer than MAX_RETRY_AFTER."""
-
-    def get_retry_after(self, response: Any) -> float | None:
-        value = super().get_retry_after(response)
-        return None if value is None else min(value, MAX_RETRY_AFTER)
-
-
 @dataclass
 class Fetcher:
     settings: FetchSettings
@@ -77,34 +69,15 @@ class Fetcher:
         self.limiter = HostLimiter(
             s.per_host_concurrency, s.per_host_delay, shared=self.shared_slot
         )
-        retry = _CappedRetry(
-            total=s.retries,
-            connect=s.retries,
-            read=s.retries,
-            status=s.retries,
-            backoff_factor=0.5,
-            status_forcelist=(429, 500, 502, 503, 504),
-            allowed_methods=frozenset({"GET", "HEAD"}),
-            respect_retry_after_header=True,
-            raise_on_status=False,
-            raise_on_redirect=False,
-        )
         if self.policy is None:
             self.policy = AddressPolicy(allow_private=s.allow_private)
-        self.session = requests.Session()
+        headers = {
+            "User-Agent": s.user_agent,
+            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+            "Accept-Language": "*",
+        }
         pool = max(10, s.per_host_concurrency * 4)
-        adapter = PinnedAdapter(
-            self.policy, max_retries=retry, pool_connections=pool, pool_maxsize=pool
-        )
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers.update(
-            {
-                "User-Agent": s.user_agent,
-                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
-                "Accept-Language": "*",
-            }
-        )
+        self.session = fetch_session(s.retries, MAX_RETRY_AFTER, pool, headers, self.policy)
 
     def close(self) -> None:
         self.session.close()

@@ -18,11 +18,11 @@ from prefect.utilities.annotations import quote
 
 from rightswatch.check import CheckContext, WatchResult
 from rightswatch.config import Config, Watch, load_config
-from rightswatch.deliver import DeliveryReport, channels_to_deliver
+from rightswatch.deliver import DeliveryResult, channels_to_deliver
 from rightswatch.discover import select_watches
 from rightswatch.editions import lag_notices
-from rightswatch.report import RunReport
 from rightswatch.shard import plan_shards, save_results
+from rightswatch.summary import RunSummary
 from rightswatch.tasks import (
     batch_label,
     batch_results,
@@ -35,7 +35,9 @@ from rightswatch.tasks import (
     plan_batches,
     preserve_and_publish,
     publish_artifacts,
+    recheck_all,
     start_shards,
+    will_recheck,
 )
 
 DEFAULT_MAX_WORKERS = 8  # ThreadPoolTaskRunner's own default is unbounded
@@ -65,10 +67,11 @@ def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[W
             for future in as_completed(list(futures))
             for result in batch_results(future.result(raise_on_failure=False), futures[future])
         }
+        done |= recheck_all(runner, [w for w in watches if will_recheck(done[w.id], config)], ctx)
     return [done[w.id] for w in watches]
 
 
-def deliver_all(config: Config, ctx: CheckContext) -> list[DeliveryReport]:
+def deliver_all(config: Config, ctx: CheckContext) -> list[DeliveryResult]:
     """Each channel with pending events, delivered by its own task, with Prefect retries."""
     sender = deliver_channel_task.with_options(
         retries=config.run.task_retries, retry_delay_seconds=config.run.task_retry_delay
@@ -115,12 +118,12 @@ def monitor(
         results += collected + (check_all(config, unclaimed, ctx) if unclaimed else [])
         by_id = {r.id: r for r in results}
         results = [by_id[w.id] for w in selected]
-        lag_notices(config, ctx.store, now())  # translations behind their pair, said once
+        ctx.outbox.add_all(lag_notices(config, ctx.store, now()))  # translations behind
         deliveries = deliver_all(config, ctx) if notify else []
         preserve_and_publish(config, ctx, site_dir)  # archive saves, then the site
     finally:
         ctx.close()
-    report = RunReport(
+    report = RunSummary(
         started_at=started, finished_at=now(), watches=results, deliveries=deliveries
     )
     publish_artifacts(report, config)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rightswatch.diff import SectionChange
-from rightswatch.store import SnapshotStore
+from rightswatch.store import SnapshotStore, layout
 
 __all__ = ["ChangeEvent", "Outbox", "idempotency_key"]
 
@@ -53,7 +54,7 @@ class ChangeEvent(BaseModel):
     channels: list[str]
 
     @staticmethod
-    def make_id(watch_id: str, kind: str, old: str | None, new: str | None) -> str:
+    def make_id(kind: str, old: str | None, new: str | None) -> str:
         """Deterministic, so a check repeated after a crash writes the same event, not a twin."""
         return f"{kind}-{(old or 'none')[:12]}-{(new or 'none')[:12]}"
 
@@ -69,12 +70,9 @@ class Outbox:
         self.store = store
         self.blobs = store.blobs
 
-    def _folder(self, watch_id: str) -> str:
-        return f"{watch_id}/outbox"
-
     def add(self, event: ChangeEvent) -> ChangeEvent:
         """Record an event once; a second add of the same id keeps the first."""
-        path = f"{self._folder(event.watch_id)}/{event.id}.json"
+        path = layout.event(event.watch_id, event.id)
         existing = self.blobs.read(path)
         if existing is not None:
             try:
@@ -84,12 +82,16 @@ class Outbox:
         self.blobs.write(path, event.model_dump_json(indent=2).encode("utf-8"))
         return event
 
+    def add_all(self, events: list[ChangeEvent]) -> list[ChangeEvent]:
+        """Record several events; each as `add` does."""
+        return [self.add(event) for event in events]
+
     def events(self, watch_id: str) -> list[ChangeEvent]:
-        events = self.store.load_all(self._folder(watch_id), ChangeEvent)
+        events = self.store.load_all(layout.outbox(watch_id), ChangeEvent)
         return sorted(events, key=lambda e: (e.detected_at, e.id))
 
     def is_sent(self, event: ChangeEvent, channel: str) -> bool:
-        return self.blobs.exists(f"{self._folder(event.watch_id)}/{event.id}.{channel}.sent")
+        return self.blobs.exists(layout.event_sent(event.watch_id, event.id, channel))
 
     def pending(self, channel: str | None = None) -> list[ChangeEvent]:
         """Undelivered events in detection order, for one channel or for any."""
@@ -105,13 +107,12 @@ class Outbox:
         """One atomic write records that the channel acknowledged these events: the commit
         point of a delivery. Per-event markers follow; a crash between the two is repaired."""
         record = {"key": key, "events": [[e.watch_id, e.id] for e in events]}
-        self.blobs.write(f".channels/{channel}/deliveries/{key}.json", json.dumps(record).encode())
+        self.blobs.write(layout.delivery(channel, key), json.dumps(record).encode())
 
     def repair(self, channel: str) -> None:
         """Finish deliveries that were committed but not fully marked before a crash."""
-        folder = f".channels/{channel}/deliveries"
-        for name in self.blobs.list(folder):
-            raw = self.blobs.read(f"{folder}/{name}")
+        for name in self.blobs.list(layout.deliveries(channel)):
+            raw = self.blobs.read(layout.delivery(channel, name.removesuffix(".json")))
             try:
                 record = json.loads(raw or b"")
                 pairs = [(str(w), str(i)) for w, i in record["events"]]
@@ -122,9 +123,20 @@ class Outbox:
             self.mark_sent(events, channel, str(record["key"]))
             self.finish(channel, str(record["key"]))
 
+    def channel_lock(self, channel: str, timeout: float) -> AbstractContextManager[None]:
+        """Held while a channel delivers, so two runs never send the same digest at once."""
+        return self.blobs.lock(layout.channel_lock(channel), timeout)
+
+    def parts_sent(self, channel: str, key: str) -> int:
+        """How many parts of a split digest the channel already acknowledged."""
+        return int((self.blobs.read(layout.parts(channel, key)) or b"0").decode() or 0)
+
+    def record_parts(self, channel: str, key: str, sent: int) -> None:
+        self.blobs.write(layout.parts(channel, key), str(sent).encode())
+
     def finish(self, channel: str, key: str) -> None:
         """Drop a delivery's commit record once every event's marker is written."""
-        self.blobs.delete(f".channels/{channel}/deliveries/{key}.json")
+        self.blobs.delete(layout.delivery(channel, key))
 
     def mark_sent(
         self,
@@ -135,16 +147,16 @@ class Outbox:
     ) -> None:
         stamp = {"at": datetime.now(UTC).isoformat(), "key": key, "outcome": outcome}
         for event in events:
-            path = f"{self._folder(event.watch_id)}/{event.id}.{channel}.sent"
+            path = layout.event_sent(event.watch_id, event.id, channel)
             self.blobs.write(path, json.dumps(stamp).encode())
 
     def mark_failed(self, events: list[ChangeEvent], channel: str, error: str) -> None:
         stamp = json.dumps({"at": datetime.now(UTC).isoformat(), "error": error}).encode()
         for event in events:
-            self.blobs.write(f"{self._folder(event.watch_id)}/{event.id}.{channel}.error", stamp)
+            self.blobs.write(layout.event_error(event.watch_id, event.id, channel), stamp)
 
     def last_error(self, event: ChangeEvent, channel: str) -> str | None:
-        raw = self.blobs.read(f"{self._folder(event.watch_id)}/{event.id}.{channel}.error")
+        raw = self.blobs.read(layout.event_error(event.watch_id, event.id, channel))
         if raw is None:
             return None
         try:

@@ -47,29 +47,25 @@ def plan_shards(watches: list[Watch], count: int) -> list[list[Watch]]:
     return shards
 
 
-def _path(run_key: str, shard_key: str) -> str:
-    return f".runs/{run_key}/{shard_key}.json"
-
-
 def save_results(
     store: SnapshotStore, run_key: str, shard_key: str, shard: int, results: list[WatchResult]
 ) -> None:
     payload = ShardResults(shard=shard, results=results).model_dump_json()
-    store.blobs.write(_path(run_key, shard_key), payload.encode("utf-8"))
+    store.runs.write(run_key, shard_key, payload.encode("utf-8"))
 
 
 def load_shard_results(
     store: SnapshotStore, run_key: str, shard_key: str
 ) -> list[WatchResult] | None:
     """A shard's results, removed from the store once read; None if it wrote none."""
-    raw = store.blobs.read(_path(run_key, shard_key))
+    raw = store.runs.read(run_key, shard_key)
     if raw is None:
         return None
     try:
         results = ShardResults.model_validate_json(raw).results
     except ValidationError:
         return None
-    store.blobs.delete(_path(run_key, shard_key))
+    store.runs.delete(run_key, shard_key)
     return results
 
 

@@ -1,13 +1,12 @@
 """The Prefect layer: thin tasks over the plain core functions, plus the run's wiring.
 
 This is the only module in the package that imports Prefect at load time. Tasks add retries,
-timeouts and concurrency; the decisions stay in check, deliver and report.
+timeouts and concurrency; the decisions stay in check, deliver and summary.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,15 +17,18 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun, State, TaskRun
+from prefect.task_runners import TaskRunner
+from prefect.utilities.annotations import quote
 
-from rightswatch.check import CheckContext, WatchResult, check_watches
+from rightswatch.check import CheckContext, WatchResult, check_watch, check_watches
 from rightswatch.config import Config, Watch
 from rightswatch.coordinate import PrefectLimits, fetcher_for, store_for
-from rightswatch.deliver import DeliveryReport, deliver_channel, local_report_base
+from rightswatch.deliver import DeliveryResult, deliver_channel, local_report_base
 from rightswatch.outbox import Outbox
-from rightswatch.report import RunReport
+from rightswatch.progress import tell
 from rightswatch.shard import load_shard_results, missing_results
 from rightswatch.store import SnapshotStore
+from rightswatch.summary import RunSummary
 
 __all__ = [
     "ARTIFACT_KEY",
@@ -36,9 +38,10 @@ __all__ = [
     "deliver_channel_task",
     "open_context",
     "plan_batches",
-    "PROGRESS_LISTENERS",
+    "recheck_all",
+    "recheck_watch_task",
+    "will_recheck",
     "publish_artifacts",
-    "report_progress",
     "batch_results",
     "collect_shards",
     "delivery_result",
@@ -48,16 +51,19 @@ __all__ = [
 
 ARTIFACT_KEY = "rightswatch-digest"
 SHARD_POLL_SECONDS = 2.0
-# Called with each watch's final result as it completes; the CLI's progress bar listens here.
-PROGRESS_LISTENERS: list[Callable[[WatchResult], None]] = []
 
 
 class TransientFailure(Exception):
     """Raised inside a task so Prefect retries it; carries the result for the last attempt."""
 
-    def __init__(self, result: DeliveryReport) -> None:
+    def __init__(self, result: DeliveryResult | WatchResult) -> None:
         super().__init__(result.error)
         self.result = result
+
+
+def will_recheck(result: WatchResult, config: Config) -> bool:
+    """A transient failure, to be checked again by recheck_watch_task."""
+    return result.status == "error" and result.retryable and config.run.task_retries > 0
 
 
 def _transient(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
@@ -70,9 +76,57 @@ async def check_watches_task(
 ) -> list[WatchResult]:
     # Async around a worker thread, so Prefect's timeout really ends the task run: a sync task
     # in a thread cannot be interrupted. The abandoned thread is itself bounded by fetch timeouts.
+    def final(result: WatchResult) -> None:
+        if not will_recheck(result, ctx.config):  # a re-check tells its own result
+            tell(result)
+
     return await anyio.to_thread.run_sync(
-        check_watches, watches, ctx, report_progress, abandon_on_cancel=True
+        check_watches, watches, ctx, final, abandon_on_cancel=True
     )
+
+
+@task(
+    name="recheck-watch",
+    task_run_name="recheck {watch.id}",
+    cache_policy=NO_CACHE,
+    retry_condition_fn=_transient,
+    log_prints=False,
+)
+async def recheck_watch_task(watch: Watch, ctx: CheckContext) -> WatchResult:
+    """One more check of a watch that failed transiently; every attempt waits
+    `run.task_retry_delay` first, and Prefect retries it while the failure stays transient."""
+    await anyio.sleep(ctx.config.run.task_retry_delay)
+    result = await anyio.to_thread.run_sync(check_watch, watch, ctx, abandon_on_cancel=True)
+    if result.status == "error" and result.retryable:
+        raise TransientFailure(result)
+    return result
+
+
+def recheck_all(
+    runner: TaskRunner[Any], watches: list[Watch], ctx: CheckContext
+) -> dict[str, WatchResult]:
+    """Watches whose check failed transiently, each checked again by its own task, up to
+    `run.task_retries` times in all (Prefect task retries, not a loop here)."""
+    if not watches:
+        return {}
+    run = ctx.config.run
+    task_ = recheck_watch_task.with_options(
+        retries=run.task_retries - 1,
+        retry_delay_seconds=0,
+        timeout_seconds=run.timeout_for(ctx.config.fetch) + run.task_retry_delay,
+    )
+    futures = [(w, runner.submit(task_, {"watch": quote(w), "ctx": quote(ctx)})) for w in watches]
+    out = {}
+    for watch, future in futures:
+        outcome = future.result(raise_on_failure=False)
+        if isinstance(outcome, TransientFailure) and isinstance(outcome.result, WatchResult):
+            outcome = outcome.result
+        if not isinstance(outcome, WatchResult):
+            why = f"the re-check task failed: {type(outcome).__name__}: {outcome}"
+            [outcome] = missing_results([watch], why)
+        out[watch.id] = outcome
+        tell(outcome)
+    return out
 
 
 def plan_batches(watches: list[Watch], size: int) -> list[list[Watch]]:
@@ -91,11 +145,11 @@ def batch_label(batch: list[Watch]) -> str:
     retry_condition_fn=_transient,
     log_prints=False,
 )
-def deliver_channel_task(name: str, config: Config, outbox: Outbox) -> DeliveryReport:
-    report = deliver_channel(name, config, outbox)
-    if report.status == "failed" and report.retryable:
-        raise TransientFailure(report)
-    return report
+def deliver_channel_task(name: str, config: Config, outbox: Outbox) -> DeliveryResult:
+    result = deliver_channel(name, config, outbox)
+    if result.status == "failed" and result.retryable:
+        raise TransientFailure(result)
+    return result
 
 
 def open_context(config: Config) -> CheckContext:
@@ -111,32 +165,27 @@ def batch_results(outcome: object, batch: list[Watch]) -> list[WatchResult]:
         return outcome
     failed = missing_results(batch, f"the check task failed: {type(outcome).__name__}: {outcome}")
     for result in failed:
-        report_progress(result)
+        tell(result)
     return failed
 
 
-def delivery_result(outcome: object, name: str) -> DeliveryReport:
-    """A delivery task's report: its own, its last transient failure's, or a crash's."""
-    if isinstance(outcome, DeliveryReport):
+def delivery_result(outcome: object, name: str) -> DeliveryResult:
+    """A delivery task's result: its own, its last transient failure's, or a crash's."""
+    if isinstance(outcome, DeliveryResult):
         return outcome
-    if isinstance(outcome, TransientFailure) and isinstance(outcome.result, DeliveryReport):
+    if isinstance(outcome, TransientFailure) and isinstance(outcome.result, DeliveryResult):
         return outcome.result
-    return DeliveryReport(
+    return DeliveryResult(
         channel=name,
         status="failed",
         error=f"the delivery task failed: {type(outcome).__name__}: {outcome}",
     )
 
 
-def report_progress(result: WatchResult) -> None:
-    for listener in list(PROGRESS_LISTENERS):
-        listener(result)
-
-
-def publish_artifacts(report: RunReport, config: Config) -> None:
+def publish_artifacts(summary: RunSummary, config: Config) -> None:
     base = config.report_base_url or local_report_base(config)
     create_markdown_artifact(
-        markdown=report.markdown(base),
+        markdown=summary.markdown(base),
         key=ARTIFACT_KEY,
         description="What changed in this run, section by section",
     )
@@ -144,7 +193,7 @@ def publish_artifacts(report: RunReport, config: Config) -> None:
         key="rightswatch-watches",
         table=[
             {"watch": w.id, "status": w.status, "changes": len(w.changes), "error": w.error or ""}
-            for w in report.watches
+            for w in summary.watches
         ],
         description="Every watch's status in this run",
     )
@@ -260,7 +309,7 @@ def collect_shards(
             )
             found = missing_results(child.watches, why + "; see its logs", retryable=True)
         for result in found:
-            report_progress(result)
+            tell(result)
         results += found
     if reclaimed:
         get_run_logger().warning(

@@ -27,8 +27,8 @@ from rightswatch.deliver import deliver_channel
 from rightswatch.discover import discovered_watches, load_index
 from rightswatch.fetch import Fetcher
 from rightswatch.netpolicy import AddressPolicy, address_rule
-from rightswatch.report import RunReport
 from rightswatch.store import open_store
+from rightswatch.summary import RunSummary
 from tests.e2e.conftest import FIXTURES
 from tests.loopback import Loopback, Reply, serving
 
@@ -109,7 +109,7 @@ def test_an_index_follows_its_own_host_and_never_requests_another(
     assert f"127.0.0.2:{two.port} is not the index's own host" in refused.reason
     assert "link_hosts" in refused.reason
     now = datetime.now(UTC)
-    report = RunReport(started_at=now, finished_at=now, watches=[result]).as_json()
+    report = RunSummary(started_at=now, finished_at=now, watches=[result]).as_json()
     assert report["watches"][0]["refused_links"] == [{"url": elsewhere, "reason": refused.reason}]
     [notice] = [e for e in ctx.outbox.events("w") if e.kind == "refused"]
     assert notice.url == elsewhere and refused.reason in (notice.message or "")

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rightswatch.check import write_report
+from rightswatch.check import ChangeReport, write_change_report
 from rightswatch.cli.common import (
     EXIT_USAGE,
     ConfigOption,
@@ -196,20 +196,16 @@ def report(
     new_rec, new = _load(store, watch_id, to_ref)
     history = [r.id for r in store.history(watch_id)]
     consecutive = history.index(new_rec.id) - history.index(old_rec.id) == 1
-    name = new_rec.taken_at.strftime("%Y%m%dT%H%M%SZ")
-    if not consecutive:
-        name += f"-vs-{old_rec.short_hash}"
-    path = write_report(
-        store,
-        watch_id,
+    versus = None if consecutive else old_rec.short_hash
+    report = ChangeReport(
+        store.reports.path(watch_id, new_rec.taken_at, versus),
         next((w.title for w in cfg.watches if w.id == watch_id and w.title), new.title),
         new.final_url,
         ReportSide(old_rec.taken_at, old_rec.content_hash, old),
         ReportSide(new_rec.taken_at, new_rec.content_hash, new),
         compare(cfg, watch_id, old, new),
-        name,
     )
-    target = Path(store.blobs.describe(path)).resolve()
+    target = Path(store.reports.describe(write_change_report(store, report))).resolve()
     out.print(str(target), soft_wrap=True)
     if open_report:
         webbrowser.open(target.as_uri())

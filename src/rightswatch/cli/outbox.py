@@ -62,12 +62,12 @@ def outbox(
         return
     failed = False
     for name in channels_to_deliver(box):
-        report = deliver_channel(name, cfg, box)
-        if report.status == "failed":
+        result = deliver_channel(name, cfg, box)
+        if result.status == "failed":
             failed = True
-            err.print(f"[red]{escape(name)}: failed[/]: {escape(report.error or '')}")
+            err.print(f"[red]{escape(name)}: failed[/]: {escape(result.error or '')}")
         else:
-            out.print(f"{escape(name)}: {report.status} ({report.events} change(s))")
+            out.print(f"{escape(name)}: {result.status} ({result.events} change(s))")
     if failed:
         raise typer.Exit(EXIT_FAILED)
 

@@ -29,7 +29,7 @@ from rightswatch.cli.prefect_env import preflight, prepare, server_failure
 from rightswatch.config import Config, config_path
 from rightswatch.coordinate import store_for
 from rightswatch.discover import select_watches
-from rightswatch.report import exit_code
+from rightswatch.summary import exit_code
 
 STATUS_STYLE = {
     "baseline": "blue",
@@ -55,7 +55,7 @@ def load_monitor(verbose: bool, name: str = "monitor") -> Any:
 
 @contextmanager
 def progress_bar(total: int, enabled: bool) -> Iterator[None]:
-    from rightswatch.tasks import PROGRESS_LISTENERS
+    from rightswatch.progress import following
 
     if not enabled or total == 0:
         yield
@@ -73,12 +73,8 @@ def progress_bar(total: int, enabled: bool) -> Iterator[None]:
     def advance(result: Any) -> None:
         progress.update(bar, advance=1, description=f"{result.id}: {result.status}")
 
-    PROGRESS_LISTENERS.append(advance)
-    try:
-        with progress:
-            yield
-    finally:
-        PROGRESS_LISTENERS.remove(advance)
+    with following(advance), progress:
+        yield
 
 
 def summary_table(report: dict[str, Any]) -> Table:

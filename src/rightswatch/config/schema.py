@@ -24,11 +24,10 @@ from pydantic import (
     model_validator,
 )
 
-from rightswatch.extract import PROFILE_NAMES
+from rightswatch.profile_names import PROFILE_NAMES
 
 WATCH_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 CHANGE_KINDS = ("moved", "renamed", "removed", "added", "modified")
-CHANNEL_TYPES = ("console", "slack", "email", "webhook", "apprise", "atom")
 
 
 class _Strict(BaseModel):
@@ -271,6 +270,17 @@ class AtomChannel(_ChannelBase):
     title: str | None = None
     max_entries: int = Field(200, ge=1, le=100_000)
 
+
+# The one registry of channel types: a config `type:` → its settings. notify.SENDERS holds the
+# class that sends to each (kept apart so loading a config imports no SMTP or HTTP client).
+CHANNEL_TYPES: dict[str, type[_ChannelBase]] = {
+    "console": ConsoleChannel,
+    "slack": SlackChannel,
+    "email": EmailChannel,
+    "webhook": WebhookChannel,
+    "apprise": AppriseChannel,
+    "atom": AtomChannel,
+}
 
 ChannelConfig = Annotated[
     ConsoleChannel | SlackChannel | EmailChannel | WebhookChannel | AppriseChannel | AtomChannel,

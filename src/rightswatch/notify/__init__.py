@@ -8,7 +8,7 @@ contains a webhook URL, password or other secret.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from rightswatch.config import ChannelConfig
 from rightswatch.digest import Digest
@@ -20,15 +20,24 @@ from rightswatch.notify.email import EmailChannel
 from rightswatch.notify.slack import SlackChannel
 from rightswatch.notify.webhook import WebhookChannel
 
-__all__ = ["CHANNEL_TYPES", "Channel", "DeliveryError", "channel_for"]
+__all__ = ["SENDERS", "Channel", "DeliveryError", "PartedChannel", "channel_for"]
 
 
 class Channel(Protocol):
-    def send(self, digest: Digest, idempotency_key: str, skip_parts: int = 0) -> None:
-        """Return once acknowledged; `skip_parts` resumes a multi-message send."""
+    def send(self, digest: Digest, idempotency_key: str) -> None:
+        """Return once acknowledged."""
 
 
-CHANNEL_TYPES: dict[str, Callable[[str, Any], Channel]] = {
+@runtime_checkable
+class PartedChannel(Protocol):
+    """A channel that sends a digest as several messages, and can resume after the parts
+    it already sent (DeliveryError.parts_sent says how many)."""
+
+    def send_from(self, digest: Digest, idempotency_key: str, skip_parts: int) -> None: ...
+
+
+# A config channel `type` (config.CHANNEL_TYPES) → the class that sends to it.
+SENDERS: dict[str, Callable[[str, Any], Channel]] = {
     "console": ConsoleChannel,
     "slack": SlackChannel,
     "email": EmailChannel,
@@ -39,7 +48,5 @@ CHANNEL_TYPES: dict[str, Callable[[str, Any], Channel]] = {
 
 
 def channel_for(name: str, config: ChannelConfig) -> Channel:
-    factory = CHANNEL_TYPES.get(config.type)
-    if factory is None:
-        raise DeliveryError(f"channel {name!r}: unknown type {config.type!r}", retryable=False)
-    return factory(name, config)
+    """The sender for a validated channel config (its type is known: the config checked it)."""
+    return SENDERS[config.type](name, config)

@@ -55,7 +55,7 @@ class EmailChannel:
             client.starttls(context=self._tls())
         return client
 
-    def send(self, digest: Digest, idempotency_key: str, skip_parts: int = 0) -> None:
+    def send(self, digest: Digest, idempotency_key: str) -> None:
         label = f"email channel {self.name!r}"
         message = build_message(self.config, digest, idempotency_key)
         try:

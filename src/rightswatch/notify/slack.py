@@ -156,7 +156,10 @@ class SlackChannel:
         self.name = name
         self.config = config
 
-    def send(self, digest: Digest, idempotency_key: str, skip_parts: int = 0) -> None:
+    def send(self, digest: Digest, idempotency_key: str) -> None:
+        self.send_from(digest, idempotency_key, 0)
+
+    def send_from(self, digest: Digest, idempotency_key: str, skip_parts: int) -> None:
         """Messages go in order; a failure says how many parts Slack already accepted, so a
         retry with the same key resumes instead of repeating them."""
         url = reveal(self.config.webhook_url)

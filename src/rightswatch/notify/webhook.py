@@ -18,7 +18,7 @@ class WebhookChannel:
         self.name = name
         self.config = config
 
-    def send(self, digest: Digest, idempotency_key: str, skip_parts: int = 0) -> None:
+    def send(self, digest: Digest, idempotency_key: str) -> None:
         headers = {k: reveal(v) for k, v in self.config.headers.items()}
         headers["Idempotency-Key"] = idempotency_key
         post_json(

@@ -1,14 +1,9 @@
 """Snapshot store: content-addressed documents, raw evidence, history and per-watch state.
 
-Layout under the store root, one folder per watch id:
-
-    <watch-id>/docs/<content-hash>.json.gz    each distinct Document, stored once
-    <watch-id>/raw/<sha256>.html.gz           raw page bytes, kept as evidence
-    <watch-id>/snapshots/<record-id>.json     history: when each document was first seen
-    <watch-id>/state.json                     last check, baseline, validators, failures
-    <watch-id>/archive/<record-id>.json       a confirmed web-archive copy of that snapshot
-    <watch-id>/archive/queue/<record-id>.json a save still waiting (preserve.py)
-    <watch-id>/.lock                          held while a run updates the watch
+Every path under the store root (one folder per watch id) is defined in store/layout.py;
+the outbox (outbox.py) and the small repositories in store/repos.py (reports, indexes, runs)
+are the only other writers, and they take their paths from there too.
+The web-archive copies (preserve.py) live there too: archive/<record-id>.json and archive/queue/.
 
 The root is a local directory or any fsspec URL (s3://bucket/prefix and the like); see
 store/remote.py for how atomicity and locking carry over to object storage.
@@ -32,24 +27,31 @@ from pydantic import BaseModel, ValidationError
 
 from rightswatch.config import WATCH_ID, is_remote
 from rightswatch.document import Document
+from rightswatch.store import layout
 from rightswatch.store.blobs import Blobs, LocalBlobs, LockTimeout
+from rightswatch.store.layout import record_time
 from rightswatch.store.records import ArchiveSave, FetchInfo, SnapshotRecord, WatchState
 from rightswatch.store.remote import FsspecBlobs, LockFactory, RemoteStoreError
+from rightswatch.store.repos import Indexes, Reports, Runs
 
 __all__ = [
     "ArchiveSave",
     "Blobs",
     "FetchInfo",
     "FsspecBlobs",
+    "Indexes",
     "LockFactory",
     "LockTimeout",
     "RemoteStoreError",
+    "Reports",
+    "Runs",
     "SnapshotRecord",
     "SnapshotStore",
     "StoreError",
     "WatchState",
     "is_remote",
     "open_store",
+    "record_time",
 ]
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,9 @@ class SnapshotStore:
     def __init__(self, blobs: Blobs, *, keep_raw: bool = True) -> None:
         self.blobs = blobs
         self.keep_raw = keep_raw
+        self.reports = Reports(blobs)
+        self.indexes = Indexes(blobs)
+        self.runs = Runs(blobs)
 
     @staticmethod
     def _check(watch_id: str) -> str:
@@ -82,26 +87,26 @@ class SnapshotStore:
     # locking and state ------------------------------------------------------------------------
     @contextmanager
     def lock(self, watch_id: str, timeout: float = 600.0) -> Iterator[None]:
-        with self.blobs.lock(f"{self._check(watch_id)}/.lock", timeout):
+        with self.blobs.lock(layout.lock(self._check(watch_id)), timeout):
             # A writer killed between its temp write and its rename leaves a hidden temp
             # file that nothing reads; clear old ones while nobody else writes this watch.
             self.blobs.sweep_temp(watch_id, older_than=STALE_TEMP_SECONDS)
             yield
 
     def state(self, watch_id: str) -> WatchState:
-        raw = self.blobs.read(f"{self._check(watch_id)}/state.json")
+        raw = self.blobs.read(layout.state(self._check(watch_id)))
         if raw is None:
             return WatchState(watch_id=watch_id)
         try:
             return WatchState.model_validate_json(raw)
         except ValidationError as exc:
             raise StoreError(
-                f"{self.blobs.describe(watch_id + '/state.json')} is unreadable "
+                f"{self.blobs.describe(layout.state(watch_id))} is unreadable "
                 f"({exc.error_count()} problems); move it aside and the next run rebuilds it"
             ) from None
 
     def save_state(self, state: WatchState) -> None:
-        path = f"{self._check(state.watch_id)}/state.json"
+        path = layout.state(self._check(state.watch_id))
         self.blobs.write(path, state.model_dump_json(indent=2).encode("utf-8"))
 
     # snapshots --------------------------------------------------------------------------------
@@ -143,10 +148,10 @@ class SnapshotStore:
     ) -> str:
         content_hash = document.content_hash()
         if raw is not None and self.keep_raw and fetch.raw_sha256:
-            raw_path = f"{watch_id}/raw/{fetch.raw_sha256}.html.gz"
+            raw_path = layout.raw(watch_id, fetch.raw_sha256)
             if not self.blobs.exists(raw_path):
                 self.blobs.write(raw_path, _gzip(raw))
-        doc_path = f"{watch_id}/docs/{content_hash}.json.gz"
+        doc_path = layout.doc(watch_id, content_hash)
         if not self.blobs.exists(doc_path):
             self.blobs.write(doc_path, _gzip(document.model_dump_json().encode("utf-8")))
         return content_hash
@@ -157,7 +162,7 @@ class SnapshotStore:
         content_hash = document.content_hash()
         taken = fetch.fetched_at
         record = SnapshotRecord(
-            id=f"{taken.strftime('%Y%m%dT%H%M%S%fZ')}-{content_hash[:12]}",
+            id=layout.record_id(taken, content_hash),
             watch_id=watch_id,
             content_hash=content_hash,
             taken_at=taken,
@@ -168,7 +173,7 @@ class SnapshotStore:
             edition=edition,
         )
         self.blobs.write(
-            f"{watch_id}/snapshots/{record.id}.json",
+            layout.snapshot(watch_id, record.id),
             record.model_dump_json(indent=2).encode("utf-8"),
         )
         return record
@@ -177,8 +182,8 @@ class SnapshotStore:
     def archive_save(self, watch_id: str, snapshot: str) -> ArchiveSave | None:
         """A snapshot's save: confirmed (archive/) or still queued (archive/queue/)."""
         for path in (
-            f"{self._check(watch_id)}/archive/{snapshot}.json",
-            f"{watch_id}/archive/queue/{snapshot}.json",
+            layout.archived(self._check(watch_id), snapshot),
+            layout.queued_save(watch_id, snapshot),
         ):
             raw = self.blobs.read(path)
             if raw is not None:
@@ -190,16 +195,16 @@ class SnapshotStore:
 
     def put_archive_save(self, save: ArchiveSave) -> None:
         """Queued saves and confirmed ones live apart, so a run reads only what is waiting."""
-        queue = f"{self._check(save.watch_id)}/archive/queue/{save.snapshot}.json"
+        queue = layout.queued_save(self._check(save.watch_id), save.snapshot)
         data = save.model_dump_json(indent=2).encode("utf-8")
         if save.archive_url is None:
             self.blobs.write(queue, data)
             return
-        self.blobs.write(f"{save.watch_id}/archive/{save.snapshot}.json", data)
+        self.blobs.write(layout.archived(save.watch_id, save.snapshot), data)
         self.blobs.delete(queue)
 
     def queued_archive_saves(self, watch_id: str) -> list[ArchiveSave]:
-        return self.load_all(f"{self._check(watch_id)}/archive/queue", ArchiveSave)
+        return self.load_all(layout.archive_queue(self._check(watch_id)), ArchiveSave)
 
     def archive_url(self, watch_id: str, record: SnapshotRecord) -> str | None:
         """Where a third party holds this snapshot: its capture, or its confirmed save."""
@@ -229,14 +234,14 @@ class SnapshotStore:
         return out
 
     def history(self, watch_id: str) -> list[SnapshotRecord]:
-        return self.load_all(f"{self._check(watch_id)}/snapshots", SnapshotRecord)
+        return self.load_all(layout.snapshots(self._check(watch_id)), SnapshotRecord)
 
     def latest(self, watch_id: str) -> SnapshotRecord | None:
         history = self.history(watch_id)
         return history[-1] if history else None
 
     def document(self, watch_id: str, content_hash: str) -> Document:
-        path = f"{self._check(watch_id)}/docs/{content_hash}.json.gz"
+        path = layout.doc(self._check(watch_id), content_hash)
         raw = self.blobs.read(path)
         if raw is None:
             raise StoreError(f"{self.blobs.describe(path)} is missing")
@@ -246,7 +251,7 @@ class SnapshotStore:
             raise StoreError(f"{self.blobs.describe(path)} is unreadable: {exc}") from None
 
     def raw(self, watch_id: str, sha256: str) -> bytes | None:
-        data = self.blobs.read(f"{self._check(watch_id)}/raw/{sha256}.html.gz")
+        data = self.blobs.read(layout.raw(self._check(watch_id), sha256))
         return gzip.decompress(data) if data is not None else None
 
     def watch_ids(self) -> list[str]:

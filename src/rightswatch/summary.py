@@ -1,4 +1,6 @@
-"""The run report: what `check --json` prints and the flow returns. Its shape is a contract."""
+"""The run summary: what `check --json` prints and the flow returns. Its shape is a contract.
+
+("Report" in rightswatch means only the HTML change report; see check.write_change_report.)"""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ from pydantic import BaseModel
 
 from rightswatch.check import WatchResult
 from rightswatch.config import ConsoleChannel
-from rightswatch.deliver import DeliveryReport
+from rightswatch.deliver import DeliveryResult
 from rightswatch.digest import Digest, build_digest
 from rightswatch.render import change_dict, digest_markdown
 from rightswatch.render.escape import md_escape
 
-__all__ = ["RunReport", "exit_code"]
+__all__ = ["RunSummary", "exit_code"]
 
 FAILED = ("error", "suspect")
 
@@ -24,11 +26,11 @@ def exit_code(report: dict[str, Any]) -> int:
     return 1 if any(w["status"] in FAILED for w in report["watches"]) else 0
 
 
-class RunReport(BaseModel):
+class RunSummary(BaseModel):
     started_at: datetime
     finished_at: datetime
     watches: list[WatchResult]
-    deliveries: list[DeliveryReport] = []
+    deliveries: list[DeliveryResult] = []
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -55,8 +57,7 @@ class RunReport(BaseModel):
                 for w in self.watches
             ],
             "deliveries": [
-                d.model_dump(mode="json", exclude={"retryable", "retry_after"})
-                for d in self.deliveries
+                d.model_dump(mode="json", exclude={"retryable"}) for d in self.deliveries
             ],
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat(),

@@ -1,0 +1,238 @@
+"""The pure half of a check: a watch's state, what the fetch returned and the baseline in, one
+outcome value out. No I/O, no clock, no Prefect: commit.py does the writes an outcome asks for.
+
+The baseline document is only needed when a page really has to be diffed; `needs_baseline`
+says when, so a 304 or an identical body costs a small state file, not an 80 KB document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rightswatch.config import GuardSettings, Watch
+from rightswatch.diff import DocumentDiff, diff_prepared
+from rightswatch.document import Document
+from rightswatch.editions import edition_label, rolled_over
+from rightswatch.extract import ExtractError, ExtractOptions, extract_page
+from rightswatch.fetch import FetchError, NotModified, Page
+from rightswatch.guard import assess, assess_static
+from rightswatch.health import healthy, unhealthy
+from rightswatch.outbox import ChangeEvent
+from rightswatch.store import WatchState
+
+__all__ = [
+    "Accepted",
+    "Base",
+    "Baseline",
+    "Changed",
+    "Edition",
+    "Failed",
+    "Outcome",
+    "Rules",
+    "Suspect",
+    "Unchanged",
+    "evaluate",
+    "needs_baseline",
+]
+
+Fetched = Page | NotModified | FetchError
+
+
+@dataclass(frozen=True)
+class Base:
+    """The last good snapshot: its id and hash, and its document once it was loaded."""
+
+    id: str | None
+    hash: str | None
+    doc: Document | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The parts of the config a check's decisions depend on, and the run it belongs to."""
+
+    guard: GuardSettings
+    alert_after: int
+    run_id: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A document fit to become the new snapshot, with the page it came from."""
+
+    doc: Document
+    page: Page
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    title: str
+    state: WatchState  # the state to save; commit points its baseline at the new snapshot
+    notices: tuple[ChangeEvent, ...]  # health notices due with this check
+    base: Base
+
+
+@dataclass(frozen=True)
+class Baseline(_Outcome):
+    """The first good snapshot of a watch."""
+
+    new: Accepted
+
+
+@dataclass(frozen=True)
+class Unchanged(_Outcome):
+    """Nothing to alert; `new` is a snapshot to keep anyway (typography-only edits)."""
+
+    not_modified: bool = False
+    new: Accepted | None = None
+    minor: int = 0
+
+
+@dataclass(frozen=True)
+class Changed(_Outcome):
+    """Sections changed: a change event and a change report."""
+
+    new: Accepted
+    diff: DocumentDiff
+
+
+@dataclass(frozen=True)
+class Edition(_Outcome):
+    """The page rolled over to a new edition: one notice, a new edition line."""
+
+    new: Accepted
+
+
+@dataclass(frozen=True)
+class Suspect(_Outcome):
+    """A page unfit to be a baseline; it is kept for inspection, never as a snapshot."""
+
+    error: str
+    page: Page | None  # None for an index, whose page is not kept
+
+
+@dataclass(frozen=True)
+class Failed(_Outcome):
+    """The page could not be fetched or parsed."""
+
+    error: str
+    retryable: bool = False
+
+
+Outcome = Baseline | Unchanged | Changed | Edition | Suspect | Failed
+
+
+def needs_baseline(state: WatchState, fetched: Fetched, base: Base) -> bool:
+    """Whether `evaluate` will diff, so the caller must load the baseline's document first."""
+    return (
+        base.hash is not None
+        and isinstance(fetched, Page)
+        and fetched.sha256 != state.last_raw_sha256
+    )
+
+
+def evaluate(
+    watch: Watch,
+    state: WatchState,
+    fetched: Fetched,
+    base: Base,
+    rules: Rules,
+    now: datetime,
+) -> Outcome:
+    """Decide what one check of a page found."""
+    title = watch.title or state.title or watch.id
+    if isinstance(fetched, FetchError):
+        return _failed(watch, state, now, base, title, rules, str(fetched), fetched.retryable)
+    if isinstance(fetched, NotModified) or (
+        base.hash is not None and fetched.sha256 == state.last_raw_sha256
+    ):  # a 304, or the same bytes: nothing to parse
+        new_state, notices = healthy(watch, state, now, "unchanged", fetched.validators, title)
+        return Unchanged(
+            title, new_state, notices, base, not_modified=isinstance(fetched, NotModified)
+        )
+    try:
+        doc = extract_page(
+            fetched,
+            watch.url,
+            profile=watch.profile,
+            options=ExtractOptions(content=watch.content, heading=watch.heading),
+        )
+    except ExtractError as exc:
+        return _failed(watch, state, now, base, title, rules, str(exc))
+    except Exception as exc:  # a page that breaks the parser must not break the run
+        error = f"{watch.url}: could not parse the page ({type(exc).__name__}: {exc})"
+        return _failed(watch, state, now, base, title, rules, error)
+    if not watch.title and doc.title:
+        title = doc.title
+    return _judge(watch, state, fetched, doc, base, rules, now, title)
+
+
+def _judge(
+    watch: Watch,
+    state: WatchState,
+    page: Page,
+    doc: Document,
+    base: Base,
+    rules: Rules,
+    now: datetime,
+    title: str,
+) -> Outcome:
+    """Guard the extracted document, then compare it with the baseline."""
+    rolled = base.doc is not None and rolled_over(base.doc, doc)
+    # A new edition is not compared with last year's size; only the absolute checks apply.
+    # A page whose scripts build its content is never a baseline (render: browser reads it).
+    static = watch.render == "static" and page.content_type != "application/pdf"
+    verdict = (assess_static(page.text, doc) if static else None) or assess(
+        doc, None if rolled else base.doc, rules.guard
+    )
+    if verdict is not None:
+        content_hash = doc.content_hash()
+        same = verdict.may_persist and state.suspect_hash == content_hash
+        count = state.suspect_count + 1 if same else 1
+        state = state.model_copy(update={"suspect_hash": content_hash, "suspect_count": count})
+        after = rules.guard.accept_after
+        if not verdict.may_persist or count < after:
+            runs = f" (seen {count} of {after} runs)" if verdict.may_persist else ""
+            error = f"{watch.url}: suspect page: {verdict.reason}{runs}"
+            new_state, notices = unhealthy(
+                watch, state, now, "suspect", error, title, rules.run_id, rules.alert_after
+            )
+            return Suspect(title, new_state, notices, base, error, page)
+    accepted = Accepted(doc, page)
+    edition = edition_label(doc) if base.doc is None or rolled else state.edition
+    diff = (
+        None
+        if base.doc is None or rolled
+        else diff_prepared(base.doc, doc, watch.sections, watch.ignore, watch.lang)
+    )
+    status = "baseline" if base.doc is None else "edition" if rolled else "unchanged"
+    if diff is not None and diff.alerts:
+        status = "changed"
+    state = state.model_copy(
+        update={"edition": edition, "title": title, "last_raw_sha256": page.sha256}
+    )
+    new_state, notices = healthy(watch, state, now, status, page.validators, title)
+    if diff is None:
+        kind = Baseline if base.doc is None else Edition
+        return kind(title, new_state, notices, base, accepted)
+    if diff.alerts:
+        return Changed(title, new_state, notices, base, accepted, diff)
+    minor = len(diff.changes)
+    return Unchanged(title, new_state, notices, base, new=accepted, minor=minor)
+
+
+def _failed(
+    watch: Watch,
+    state: WatchState,
+    now: datetime,
+    base: Base,
+    title: str,
+    rules: Rules,
+    error: str,
+    retryable: bool = False,
+) -> Failed:
+    new_state, notices = unhealthy(
+        watch, state, now, "error", error, title, rules.run_id, rules.alert_after
+    )
+    return Failed(title, new_state, notices, base, error, retryable)
