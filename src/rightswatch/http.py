@@ -18,7 +18,7 @@ from urllib3.util.retry import Retry
 
 from rightswatch.netpolicy import AddressPolicy, PinnedAdapter
 
-__all__ = ["CappedRetry", "fetch_session", "send_session"]
+__all__ = ["CappedRetry", "archive_session", "fetch_session", "send_session"]
 
 FETCH_STATUSES = (429, 500, 502, 503, 504)
 
@@ -119,3 +119,10 @@ def send_session(
         give_up=True,
     )
     return _session(retry, 1, {})
+
+
+def archive_session(policy: AddressPolicy) -> requests.Session:
+    """For a web archive's endpoints (preserve.py): no retries within a run (a failed save
+    waits for the next run), and every connection, redirects included, under the address
+    policy, with the configured endpoint's host trusted (`policy.trusted`)."""
+    return _session(Retry(total=0, redirect=5, raise_on_status=False), 4, {}, policy)

@@ -139,6 +139,7 @@ class AddressPolicy:
     allow_private: bool = False
     resolver: Resolver = system_resolver
     classify: Classifier = address_rule
+    trusted: frozenset[str] = frozenset()  # hosts the user named for this client (own_hosts)
 
     def check(self, url: str, trusted: Collection[str] = ()) -> Pin:
         """Resolve the URL's host once and check every address; raises AddressRefused, or
@@ -148,7 +149,7 @@ class AddressPolicy:
         if parts.scheme not in ("http", "https") or not host:
             raise AddressRefused(url, "refused: only http:// and https:// URLs are fetched")
         addresses = self._addresses(host, parts.port or default_port(parts.scheme))
-        if self.allow_private or host_matches(url, trusted):
+        if self.allow_private or host_matches(url, {*trusted, *self.trusted}):
             return Pin(host, addresses[0])
         for address in addresses:
             reason = self.classify(ipaddress.ip_address(address))

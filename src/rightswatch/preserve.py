@@ -19,6 +19,8 @@ import requests
 from markupsafe import escape
 
 from rightswatch.config import ArchiveSettings, Config
+from rightswatch.http import archive_session
+from rightswatch.netpolicy import AddressPolicy, AddressRefused, own_hosts
 from rightswatch.outbox import ChangeEvent, Outbox
 from rightswatch.politeness import HostLimiter
 from rightswatch.secrets import reveal
@@ -66,6 +68,10 @@ class Wayback:
                 )
         except requests.RequestException as exc:
             raise ArchiveError(f"{url}: {type(exc).__name__}", outage=True) from None
+        except AddressRefused as exc:  # a redirect to, or a name that resolves to, a private host
+            raise ArchiveError(exc.message, outage=True) from None
+        except OSError as exc:  # the endpoint's name does not resolve
+            raise ArchiveError(f"{url}: {exc}", outage=True) from None
         if resp.status_code >= 500 or resp.status_code == 429:
             raise ArchiveError(f"{url}: HTTP {resp.status_code}", outage=True)
         return resp
@@ -101,10 +107,14 @@ def wayback_for(config: Config, limiter: HostLimiter | None = None) -> Wayback:
     """The archive client; `limiter` shares the run's per-host limits (fetch.per_host_*)."""
     assert config.archive is not None
     f = config.fetch
+    policy = AddressPolicy(
+        allow_private=f.allow_private, trusted=own_hosts(config.archive.endpoint)
+    )
     return Wayback(
         config.archive,
         limiter or HostLimiter(f.per_host_concurrency, f.per_host_delay),
         f.user_agent,
+        archive_session(policy),
     )
 
 
