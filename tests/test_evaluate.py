@@ -274,3 +274,23 @@ def test_a_report_a_crash_kept_from_being_written_is_written_before_its_digest(
     assert event.report and not (tmp_path / "s" / event.report).exists()
     assert deliver_channel("c", config, Outbox(store)).status == "sent"
     assert "<ins>152</ins>" in (tmp_path / "s" / event.report).read_text()
+
+
+def test_a_baseline_read_by_another_profile_becomes_a_quiet_new_baseline() -> None:
+    """After an upgrade teaches `auto` a publisher, the old generic outline and the new one
+    differ everywhere; that is no change of the page, so no alert, just a new baseline."""
+    generic = extract(BASE.decode(), URL, profile="generic")
+    assert generic.profile == "generic"
+    old = Base(
+        "20260201T000000000000Z-" + generic.content_hash()[:12], generic.content_hash(), generic
+    )
+    state = WatchState(
+        watch_id="kz", last_good=old.id, last_good_hash=old.hash, last_raw_sha256="0"
+    )
+    outcome = evaluate(WATCH, state, page(CHANGED), old, RULES, NOW)
+    assert isinstance(outcome, Baseline)
+    assert outcome.new.doc.profile == "hrw-world-report"
+    assert outcome.state.last_status == "baseline"
+    # the same profile on both sides is compared as always
+    same = evaluate(WATCH, good_state(BASE), page(CHANGED), base_of(BASE), RULES, NOW)
+    assert isinstance(same, Changed)

@@ -180,6 +180,8 @@ def _judge(
 ) -> Outcome:
     """Guard the extracted document, then compare it with the baseline."""
     rolled = base.doc is not None and rolled_over(base.doc, doc)
+    if base.doc is not None and not rolled and _reprofiled(base.doc, doc):
+        base = Base(base.id, base.hash)  # read by another profile: a quiet new baseline
     # A new edition is not compared with last year's size; only the absolute checks apply.
     # A page whose scripts build its content is never a baseline (render: browser reads it).
     static = watch.render == "static" and page.content_type != "application/pdf"
@@ -220,6 +222,12 @@ def _judge(
         return Changed(title, new_state, notices, base, accepted, diff)
     minor = len(diff.changes)
     return Unchanged(title, new_state, notices, base, new=accepted, minor=minor)
+
+
+def _reprofiled(old: Document, new: Document) -> bool:
+    """The baseline was read by another profile (an upgrade taught `auto` this publisher, or
+    the config changed): comparing the two outlines would alert on every section."""
+    return bool(old.profile) and old.profile != new.profile
 
 
 def _failed(
