@@ -35,7 +35,9 @@ demo: install
 	$(BIN)/rightswatch demo
 
 lint: install
+	$(BIN)/ruff format --check src tests flows benchmarks deploy
 	$(BIN)/ruff check src tests flows benchmarks deploy
+	$(BIN)/python .ci/size_limits.py src flows
 	$(BIN)/mypy
 
 # Debian packages the tests drive: Chromium (report tests and `render: browser`, through

@@ -124,7 +124,7 @@ def _teasers(rng: random.Random, n: int, cls: str = "teaser") -> str:
     return f"<ul>{items}</ul>"
 
 
-def _nav(rng: random.Random) -> str:
+def _nav(_rng: random.Random) -> str:
     links = "".join(
         f'<li><a href="/{w.lower()}">{w}</a></li>'
         for w in ("Home", "News", "Reports", "Countries", "About", "Contact")

@@ -57,7 +57,7 @@ def before(ref: str) -> System | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     module = types.ModuleType("generic_before")
-    exec(compile(source, f"{ref}:{path}", "exec"), module.__dict__)  # noqa: S102 - our own code
+    exec(compile(source, f"{ref}:{path}", "exec"), module.__dict__)
     return lambda page: _from_sections(module.extract_generic(parse_html(page), URL))
 
 

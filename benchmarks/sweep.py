@@ -43,7 +43,7 @@ def free_port() -> int:
 
 
 def get(url: str, timeout: float = 10) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         return bytes(response.read())
 
 
@@ -251,7 +251,7 @@ def machine() -> str:
             from importlib.metadata import version
 
             versions[name] = version(name)
-        except Exception:  # noqa: BLE001 - a missing package is just "not installed"
+        except Exception:
             versions[name] = "not installed"
     return (
         f"{platform.platform()}, {os.cpu_count()} cores, {int(mem) // 1024} MB RAM, "

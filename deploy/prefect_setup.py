@@ -12,6 +12,7 @@ rightswatch flow run fails or crashes. Both are safe to run again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Any
@@ -57,10 +58,8 @@ def create_alerts() -> None:
     from prefect.events.schemas.automations import EventTrigger, Posture
 
     block_id = _alert_block().save(ALERT_BLOCK, overwrite=True)
-    try:
-        Automation.read(name=AUTOMATION).delete()  # replace, so a rerun never sends twice
-    except ValueError:
-        pass
+    with contextlib.suppress(ValueError):  # replace it, so a rerun never sends twice
+        Automation.read(name=AUTOMATION).delete()
     Automation(
         name=AUTOMATION,
         description="Alert when a rightswatch flow run fails or crashes: pages went unchecked.",

@@ -63,35 +63,35 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
 }
 
 _TEXT = {
-    "zh-Hans": dict(
-        title="2021年世界人权报告：哈萨克斯坦",
-        country="哈萨克斯坦",
-        subtitle="2020年事件",
-        intro="哈萨克斯坦的人权状况在2020年没有改善。当局利用新冠疫情限制和平集会。",
-        sections=(
+    "zh-Hans": {
+        "title": "2021年世界人权报告：哈萨克斯坦",
+        "country": "哈萨克斯坦",
+        "subtitle": "2020年事件",
+        "intro": "哈萨克斯坦的人权状况在2020年没有改善。当局利用新冠疫情限制和平集会。",
+        "sections": (
             ("集会自由", "新的集会法于5月生效。该法仍要求组织者事先获得许可。"),
             ("酷刑", "狱中死亡事件仍未得到有效调查。"),
             ("言论自由", "记者因报道疫情而被罚款。一名博主被判处限制自由。"),
         ),
-    ),
-    "zh-Hant": dict(
-        title="2021年世界人權報告：哈薩克",
-        country="哈薩克",
-        subtitle="2020年事件",
-        intro="哈薩克的人權狀況在2020年沒有改善。當局利用新冠疫情限制和平集會。",
-        sections=(
+    },
+    "zh-Hant": {
+        "title": "2021年世界人權報告：哈薩克",
+        "country": "哈薩克",
+        "subtitle": "2020年事件",
+        "intro": "哈薩克的人權狀況在2020年沒有改善。當局利用新冠疫情限制和平集會。",
+        "sections": (
             ("集會自由", "新的集會法於5月生效。該法仍要求組織者事先獲得許可。"),
             ("酷刑", "獄中死亡事件仍未得到有效調查。"),
             ("言論自由", "記者因報導疫情而被罰款。一名部落客被判處限制自由。"),
         ),
-    ),
-    "ar": dict(
-        title="التقرير العالمي 2021: كازاخستان",
-        country="كازاخستان",
-        subtitle="أحداث عام 2020",
-        intro="لم تتحسن أوضاع حقوق الإنسان في كازاخستان في عام 2020. استخدمت السلطات الجائحة "
+    },
+    "ar": {
+        "title": "التقرير العالمي 2021: كازاخستان",
+        "country": "كازاخستان",
+        "subtitle": "أحداث عام 2020",
+        "intro": "لم تتحسن أوضاع حقوق الإنسان في كازاخستان في عام 2020. استخدمت السلطات الجائحة "
         "لتقييد التجمعات السلمية.",
-        sections=(
+        "sections": (
             (
                 "حرية التجمع",
                 "دخل قانون جديد للتجمعات حيز التنفيذ في مايو. ما زال القانون يشترط إذنا مسبقا.",
@@ -99,13 +99,16 @@ _TEXT = {
             ("التعذيب", "لم يُحقَّق بفعالية في حالات الوفاة في السجون."),
             ("حرية التعبير", "فُرضت غرامات على صحفيين بسبب تغطيتهم للجائحة. وصدر حكم على مدوّن."),
         ),
-    ),
-    "ja": dict(
-        title="ワールドレポート２０２１：カザフスタン",
-        country="カザフスタン",
-        subtitle="２０２０年の出来事",
-        intro="カザフスタンの人権状況は２０２０年も改善しなかった。当局は感染症を理由に集会を制限した。",
-        sections=(
+    },
+    "ja": {
+        "title": "ワールドレポート２０２１：カザフスタン",
+        "country": "カザフスタン",
+        "subtitle": "２０２０年の出来事",
+        "intro": (
+            "カザフスタンの人権状況は２０２０年も改善しなかった。"
+            "当局は感染症を理由に集会を制限した。"
+        ),
+        "sections": (
             (
                 "集会の自由",
                 "新しい集会法が５月に施行された。同法は依然として事前の許可を求めている。",
@@ -116,14 +119,14 @@ _TEXT = {
                 "感染症を報道した記者が罰金を科された。あるブロガーに判決が言い渡された。",
             ),
         ),
-    ),
-    "fr": dict(
-        title="Rapport mondial 2021 : Kazakhstan",
-        country="Kazakhstan",
-        subtitle="Événements de 2020",
-        intro="La situation des droits humains au Kazakhstan ne s’est pas améliorée en 2020. "
+    },
+    "fr": {
+        "title": "Rapport mondial 2021 : Kazakhstan",
+        "country": "Kazakhstan",
+        "subtitle": "Événements de 2020",
+        "intro": "La situation des droits humains au Kazakhstan ne s’est pas améliorée en 2020. "
         "Les autorités ont invoqué la pandémie pour restreindre les rassemblements.",
-        sections=(
+        "sections": (
             (
                 "Liberté de réunion",
                 "Une nouvelle loi sur les rassemblements est entrée en vigueur en mai. "
@@ -132,7 +135,7 @@ _TEXT = {
             ("Torture", "Les décès en prison ne font l’objet d’aucune enquête effective."),
             ("Liberté d’expression", "Des journalistes ont été condamnés à des amendes."),
         ),
-    ),
+    },
 }
 _FIGURES = {"ja": ("１４０", "１５２")}
 

@@ -19,7 +19,8 @@ def test_engine_benchmark_runs_and_prints_its_table() -> None:
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "| parse + extract |" in proc.stdout and "| total |" in proc.stdout
+    assert "| parse + extract |" in proc.stdout
+    assert "| total |" in proc.stdout
 
 
 @pytest.mark.slow
@@ -35,10 +36,9 @@ def test_sweep_quick_mode_runs_both_tools_and_prints_ratios() -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
     rows = [line for line in lines if "rightswatch (temporary)" in line]
-    assert len(rows) == 3 and all(line.count("|") == 10 for line in rows)
-    assert (
-        "20 baseline" in rows[0]
-        and "1 changed, 19 unchanged" in rows[1]
-        and "20 unchanged" in rows[2]
-    )
+    assert len(rows) == 3
+    assert all(line.count("|") == 10 for line in rows)
+    assert "20 baseline" in rows[0]
+    assert "1 changed, 19 unchanged" in rows[1]
+    assert "20 unchanged" in rows[2]
     assert any("| cold | urlwatch |" in line and "20 new" in line for line in lines)

@@ -80,7 +80,8 @@ def test_add_prints_the_outline_it_will_watch(loopback: Loopback, tmp_path: Path
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "profile freedom-house · 14 sections" in result.output
-    assert "A1 0-4 pts" in result.output and "header1" not in result.output
+    assert "A1 0-4 pts" in result.output
+    assert "header1" not in result.output
 
 
 def test_a_suspicious_outline_gets_a_warning_with_the_profile_options(
@@ -99,7 +100,8 @@ def test_a_taken_id_or_unknown_channel_changes_nothing(loopback: Loopback, tmp_p
     cfg = _config(tmp_path)
     before = cfg.read_text(encoding="utf-8")
     taken = runner.invoke(app, ["add", url, "--id", "hrw-wr2021-kazakhstan", "-c", str(cfg)])
-    assert taken.exit_code == 2 and "already exists; choose another --id" in taken.output
+    assert taken.exit_code == 2
+    assert "already exists; choose another --id" in taken.output
     unknown = runner.invoke(app, ["add", url, "--channels", "nope", "-c", str(cfg)])
     assert unknown.exit_code == 2
     assert "unknown channel 'nope'; defined channels: console" in unknown.output
@@ -112,7 +114,8 @@ def test_a_taken_id_or_unknown_channel_changes_nothing(loopback: Loopback, tmp_p
     )
     cfg.write_text(before, encoding="utf-8")
     dead = runner.invoke(app, ["add", loopback.url("/missing"), "-c", str(cfg)])
-    assert dead.exit_code == 1 and "HTTP 404" in dead.output
+    assert dead.exit_code == 1
+    assert "HTTP 404" in dead.output
     assert cfg.read_text(encoding="utf-8") == before
 
 
@@ -131,7 +134,8 @@ def test_dry_run_writes_nothing_and_an_empty_flow_list_keeps_its_comments(
     cfg = tmp_path / "rw.yaml"
     cfg.write_text("# our watches\nsnapshots: snaps  # local\nwatches: []\n", encoding="utf-8")
     dry = runner.invoke(app, ["add", url, "--id", "fh-kz", "--dry-run", "-c", str(cfg)])
-    assert dry.exit_code == 0 and "  - id: fh-kz\n    url: " + url in dry.output
+    assert dry.exit_code == 0
+    assert "  - id: fh-kz\n    url: " + url in dry.output
     assert cfg.read_text(encoding="utf-8").endswith("watches: []\n")
     assert runner.invoke(app, ["add", url, "--id", "fh-kz", "-c", str(cfg)]).exit_code == 0
     text = cfg.read_text(encoding="utf-8")

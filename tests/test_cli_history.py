@@ -60,7 +60,8 @@ def test_history_lists_snapshots_with_change_summaries(config: Path) -> None:
     assert code == 0, output
     lines = [line for line in output.splitlines() if "latest~" in line]
     assert len(lines) == 3
-    assert "2021-01-13 10:00:00 UTC" in lines[0] and "first snapshot" in lines[0]
+    assert "2021-01-13 10:00:00 UTC" in lines[0]
+    assert "first snapshot" in lines[0]
     assert "1 minor" in lines[1]
     assert "1 modified (baseline)" in lines[2]
     assert "15" in lines[0]  # sections
@@ -68,9 +69,11 @@ def test_history_lists_snapshots_with_change_summaries(config: Path) -> None:
 
 def test_history_of_unknown_and_empty_watches(config: Path) -> None:
     code, output = run("history", "nope", "--config", str(config))
-    assert code == 2 and "no watch with id 'nope'" in output
+    assert code == 2
+    assert "no watch with id 'nope'" in output
     code, output = run("history", "empty", "--config", str(config))
-    assert code == 0 and "no snapshots of empty yet" in output
+    assert code == 0
+    assert "no snapshots of empty yet" in output
 
 
 def test_show_prints_a_stored_snapshot(config: Path) -> None:
@@ -80,7 +83,8 @@ def test_show_prints_a_stored_snapshot(config: Path) -> None:
     code, output = run("show", "hrw-kz", "--json", "--config", str(config))
     assert "152 complaints" in json.loads(output)["sections"][11]["paragraphs"][0]
     code, output = run("show", "hrw-kz", "--at", "1999", "--config", str(config))
-    assert code == 1 and "no snapshot of 'hrw-kz' matches '1999'" in output
+    assert code == 1
+    assert "no snapshot of 'hrw-kz' matches '1999'" in output
 
 
 def test_diff_defaults_to_previous_against_latest(config: Path) -> None:
@@ -134,6 +138,8 @@ def test_report_command_writes_the_html_report(config: Path, tmp_path: Path) -> 
     path = Path(flat(output).replace(" ", ""))
     assert path == tmp_path / "snapshots" / "hrw-kz" / "reports" / "20210115T100000Z.html"
     html = path.read_text()
-    assert "<del>140</del>" in html and "<ins>152</ins>" in html
+    assert "<del>140</del>" in html
+    assert "<ins>152</ins>" in html
     code, output = run("report", "hrw-kz", "--from", "latest~2", "--config", str(config))
-    assert code == 0 and "-vs-" in output
+    assert code == 0
+    assert "-vs-" in output

@@ -50,7 +50,8 @@ def test_sections_of_a_url_served_on_loopback(loopback: Loopback, tmp_path: Path
     result = runner.invoke(app, ["sections", url, "--json", "--config", str(cfg)])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["lang"] == "ru" and doc["sections"][1]["heading"] == "Свобода собраний"
+    assert doc["lang"] == "ru"
+    assert doc["sections"][1]["heading"] == "Свобода собраний"
 
 
 def test_sections_of_a_watch_id_uses_its_url_and_profile(
@@ -75,7 +76,8 @@ def test_dead_url_exits_1_with_the_reason(loopback: Loopback, tmp_path: Path) ->
 
 def test_bad_profile_is_a_usage_error() -> None:
     result = runner.invoke(app, ["sections", str(HRW), "--profile", "nonesuch"])
-    assert result.exit_code == 2 and "unknown profile 'nonesuch'" in result.output
+    assert result.exit_code == 2
+    assert "unknown profile 'nonesuch'" in result.output
 
 
 def test_installed_console_script_runs() -> None:

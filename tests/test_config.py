@@ -30,17 +30,20 @@ def problem(text: str) -> str:
 def test_shipped_config_is_valid_and_watches_real_report_pages() -> None:
     config = load_config(Path(__file__).parents[1] / "config" / "rightswatch.yaml")
     ids = [w.id for w in config.watches]
-    assert "hrw-wr2021-kazakhstan" in ids and "hrw-wr2021-kazakhstan-ru" in ids
+    assert "hrw-wr2021-kazakhstan" in ids
+    assert "hrw-wr2021-kazakhstan-ru" in ids
     assert all(w.url.startswith("https://www.hrw.org/") for w in config.watches)
     assert all(w.channels == ["console"] for w in config.watches)
     kz = config.watch("hrw-wr2021-kazakhstan")
-    assert kz.ignore == [r"\bShare this via\b"] and kz.profile == "hrw-world-report"
+    assert kz.ignore == [r"\bShare this via\b"]
+    assert kz.profile == "hrw-world-report"
 
 
 def test_defaults_fill_watches_and_fetch_defaults_match_the_contract() -> None:
     config = parse_config(GOOD + "defaults: {schedule: '0 */6 * * *', channels: [console]}\n")
     watch = config.watches[0]
-    assert watch.schedule == "0 */6 * * *" and watch.sections == ["*"]
+    assert watch.schedule == "0 */6 * * *"
+    assert watch.sections == ["*"]
     assert watch.profile == "hrw-world-report"  # the watch's own value wins
     f = config.fetch
     assert (
@@ -187,7 +190,8 @@ def test_secret_values_never_appear_in_errors(monkeypatch: pytest.MonkeyPatch) -
 """
     )
     assert "hunter2" not in msg
-    assert "channels.analysts-email.port" in msg and "channels.analysts-email.recipients" in msg
+    assert "channels.analysts-email.port" in msg
+    assert "channels.analysts-email.recipients" in msg
 
 
 def test_config_path_from_flag_env_or_default(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -205,9 +209,11 @@ def test_validate_command_exit_codes(tmp_path: Path) -> None:
     bad.write_text(GOOD.replace("https://", "ftp://"))
     runner = CliRunner()
     ok = runner.invoke(app, ["validate", "--config", str(good)])
-    assert ok.exit_code == 0 and "1 watches" in ok.output
+    assert ok.exit_code == 0
+    assert "1 watches" in ok.output
     broken = runner.invoke(app, ["validate", "--config", str(bad)])
     assert broken.exit_code == 2
     assert f"{bad}:4: watches[0].url: 'ftp://" in broken.output
     missing = runner.invoke(app, ["validate", "--config", str(tmp_path / "nope.yaml")])
-    assert missing.exit_code == 2 and "config file not found" in missing.output
+    assert missing.exit_code == 2
+    assert "config file not found" in missing.output

@@ -44,7 +44,8 @@ def test_corrected_number_in_torture_is_a_fact_change() -> None:
         ("delete", "140"),
         ("insert", "152"),
     ]
-    assert sentence.new is not None and "reported they had received 152 complaints" in sentence.new
+    assert sentence.new is not None
+    assert "reported they had received 152 complaints" in sentence.new
 
 
 def test_sentence_added_to_freedom_of_expression() -> None:
@@ -57,7 +58,8 @@ def test_sentence_added_to_freedom_of_expression() -> None:
             "an independent news site for a post about hospital shortages.",
         )
     ]
-    assert change.words_removed == 0 and change.words_added == 20
+    assert change.words_removed == 0
+    assert change.words_added == 20
 
 
 def test_paragraph_removed_from_covid_19() -> None:
@@ -69,7 +71,8 @@ def test_paragraph_removed_from_covid_19() -> None:
         "resulted in severe limitations on access to shelters or "
         "services for survivors of domestic violence."
     )
-    assert change.words_added == 0 and change.words_removed > 30
+    assert change.words_added == 0
+    assert change.words_removed > 30
     assert [(f.kind, f.type, f.old) for f in change.facts] == [
         ("removed", "name", "“essential services”")
     ]
@@ -91,7 +94,8 @@ def test_section_renamed() -> None:
     assert change.kind == "renamed"
     assert change.old_heading == "Asylum Seekers and Refugees"
     assert change.heading == "Asylum Seekers, Refugees and Migrants"
-    assert change.sentences == [] and not change.moved
+    assert change.sentences == []
+    assert not change.moved
 
 
 def test_two_sections_swapped_is_one_move() -> None:

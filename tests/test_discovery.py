@@ -69,7 +69,8 @@ def test_a_new_chapter_on_the_index_is_reported_snapshotted_and_watched(
     ctx = _context(tmp_path, url)
     assert _run(ctx) == ["hrw-world-report:baseline"]
     state = load_index(ctx.store, "hrw-world-report")
-    assert state is not None and sorted(state.links.values()) == ["Kazakhstan", "Russia"]
+    assert state is not None
+    assert sorted(state.links.values()) == ["Kazakhstan", "Russia"]
     watched = discovered_watches(ctx.config, ctx.store)
     assert [w.url for w in watched] == [loopback.url(h) for h, _ in CHAPTERS]
     assert _run(ctx)[1:] == [f"{w.id}:baseline" for w in watched]  # now checked every run
@@ -82,7 +83,8 @@ def test_a_new_chapter_on_the_index_is_reported_snapshotted_and_watched(
     assert event.title == "new publication: World Report 2022: Kazakhstan"
     assert event.url == loopback.url(NEW[0])
     new_watch = next(w for w in discovered_watches(ctx.config, ctx.store) if w.url == event.url)
-    assert event.message is not None and new_watch.id in event.message
+    assert event.message is not None
+    assert new_watch.id in event.message
     [first] = ctx.store.history(new_watch.id)  # its first snapshot, taken at once
     assert first.title == "World Report 2022: Kazakhstan"
     assert new_watch.profile == "hrw-world-report"  # the index's settings
@@ -90,7 +92,7 @@ def test_a_new_chapter_on_the_index_is_reported_snapshotted_and_watched(
     # Checking the index again finds nothing new; the same event is not added twice.
     [again, *_] = check_watches(ctx.config.watches, ctx)
     assert again.status == "unchanged"
-    assert len([e for e in ctx.outbox.events("hrw-world-report")]) == 1
+    assert len(list(ctx.outbox.events("hrw-world-report"))) == 1
 
     _serve(loopback, [CHAPTERS[0], NEW])  # Russia is taken off the list
     [index, *_] = check_watches(ctx.config.watches, ctx)
@@ -129,5 +131,6 @@ def test_an_index_that_loses_every_link_is_suspect_and_kept(
     [result] = check_watches(ctx.config.watches, ctx)
     assert result.status == "suspect"
     state = load_index(ctx.store, "hrw-world-report")
-    assert state is not None and len(state.links) == 2
+    assert state is not None
+    assert len(state.links) == 2
     assert ctx.outbox.events("hrw-world-report") == []

@@ -56,7 +56,8 @@ def test_a_new_year_on_the_same_url_starts_an_edition_line_instead_of_a_giant_di
     loopback.page("/country/kazakhstan", NEXT_YEAR)
     [result] = check_watches(ctx.config.watches, ctx)
 
-    assert result.status == "edition" and result.changes == []
+    assert result.status == "edition"
+    assert result.changes == []
     [event] = ctx.outbox.events("kz")
     assert event.kind == "edition"
     assert event.title == "new edition: World Report 2022: Kazakhstan"
@@ -72,8 +73,13 @@ def test_a_new_year_on_the_same_url_starts_an_edition_line_instead_of_a_giant_di
     assert [c.heading for c in result.changes] == ["Torture"]
     assert [r.edition for r in ctx.store.history("kz")] == ["2021", "2022", "2022"]
     shown = subprocess.run(
-        [str(Path(sys.executable).with_name("rightswatch")), "history", "kz"]
-        + ["--config", str(tmp_path / "rw.yaml")],
+        [
+            str(Path(sys.executable).with_name("rightswatch")),
+            "history",
+            "kz",
+            "--config",
+            str(tmp_path / "rw.yaml"),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -117,7 +123,8 @@ def test_the_russian_edition_lagging_an_english_correction_is_reported_once(
     time.sleep(LAG_SECONDS + 0.5)
     check_watches(ctx.config.watches, ctx)
     [notice] = ctx.outbox.add_all(lag_notices(ctx.config, ctx.store, datetime.now(UTC)))
-    assert notice.kind == "lag" and notice.watch_id == "hrw-wr2021-kazakhstan-ru"
+    assert notice.kind == "lag"
+    assert notice.watch_id == "hrw-wr2021-kazakhstan-ru"
     assert notice.title == "translation lag: Всемирный доклад 2021: Казахстан"
     assert notice.message is not None
     assert "the en edition changed 'Torture'" in notice.message

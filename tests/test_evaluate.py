@@ -70,7 +70,8 @@ def test_a_first_page_is_a_baseline_carrying_the_document_and_a_healthy_state() 
     outcome = evaluate(WATCH, state, page(BASE, etag='"v1"'), Base(None, None), RULES, NOW)
     assert isinstance(outcome, Baseline)
     assert outcome.new.doc.title == "World Report 2021: Kazakhstan"
-    assert outcome.title == outcome.new.doc.title and outcome.notices == ()
+    assert outcome.title == outcome.new.doc.title
+    assert outcome.notices == ()
     assert (outcome.state.last_status, outcome.state.etag) == ("baseline", '"v1"')
     assert outcome.state.edition == "2021"
     assert state == WatchState(watch_id="kz")  # the input state is not touched
@@ -85,8 +86,12 @@ def test_a_304_and_the_same_bytes_are_unchanged_without_needing_the_baseline() -
     assert needs_baseline(state, page(CHANGED), base)
     first = evaluate(WATCH, state, not_modified, base, RULES, NOW)
     second = evaluate(WATCH, state, page(BASE), base, RULES, NOW)
-    assert isinstance(first, Unchanged) and first.not_modified and first.new is None
-    assert isinstance(second, Unchanged) and not second.not_modified and second.new is None
+    assert isinstance(first, Unchanged)
+    assert first.not_modified
+    assert first.new is None
+    assert isinstance(second, Unchanged)
+    assert not second.not_modified
+    assert second.new is None
 
 
 def test_an_edit_is_a_change_with_its_diff_and_typography_is_a_minor_snapshot() -> None:
@@ -96,37 +101,49 @@ def test_an_edit_is_a_change_with_its_diff_and_typography_is_a_minor_snapshot() 
     assert [c.kind for c in changed.diff.alerts] == ["modified"]
     assert changed.state.last_status == "changed"
     minor = evaluate(WATCH, state, page(TYPOGRAPHY), base, RULES, NOW)
-    assert isinstance(minor, Unchanged) and minor.new is not None and minor.minor > 0
+    assert isinstance(minor, Unchanged)
+    assert minor.new is not None
+    assert minor.minor > 0
 
 
 def test_a_new_year_is_an_edition() -> None:
     outcome = evaluate(WATCH, good_state(BASE), page(NEXT_YEAR), base_of(BASE), RULES, NOW)
-    assert isinstance(outcome, Edition) and outcome.state.edition == "2022"
+    assert isinstance(outcome, Edition)
+    assert outcome.state.edition == "2022"
 
 
 def test_failures_count_once_per_run_and_notice_once_when_the_streak_is_long() -> None:
     error = FetchError(URL, "http", "HTTP 503", status=503, retryable=True)
     state, base = good_state(BASE), base_of(BASE)
     first = evaluate(WATCH, state, error, base, RULES, NOW)
-    assert isinstance(first, Failed) and first.retryable and first.notices == ()
+    assert isinstance(first, Failed)
+    assert first.retryable
+    assert first.notices == ()
     again = evaluate(WATCH, first.state, error, base, RULES, NOW)  # a retry in the same run
-    assert again.state.consecutive_failures == 1 and again.notices == ()
+    assert again.state.consecutive_failures == 1
+    assert again.notices == ()
     later = NOW + timedelta(days=1)
     next_run = Rules(RULES.guard, RULES.alert_after, "run-2")
     second = evaluate(WATCH, first.state, error, base, next_run, later)
-    assert second.state.consecutive_failures == 2 and second.state.failing_notified
+    assert second.state.consecutive_failures == 2
+    assert second.state.failing_notified
     [notice] = second.notices
-    assert notice.kind == "failing" and notice.id == f"failing-{NOW:%Y%m%dT%H%M%S%f}"
+    assert notice.kind == "failing"
+    assert notice.id == f"failing-{NOW:%Y%m%dT%H%M%S%f}"
     back = evaluate(WATCH, second.state, page(BASE), base, next_run, later)
-    assert isinstance(back, Unchanged) and [n.kind for n in back.notices] == ["recovered"]
-    assert back.state.consecutive_failures == 0 and not back.state.failing_notified
+    assert isinstance(back, Unchanged)
+    assert [n.kind for n in back.notices] == ["recovered"]
+    assert back.state.consecutive_failures == 0
+    assert not back.state.failing_notified
 
 
 def test_a_gutted_page_is_suspect_and_the_outcome_cannot_be_changed() -> None:
     gutted = BASE[: len(BASE) // 6] + b"</body></html>"
     outcome = evaluate(WATCH, good_state(BASE), page(gutted), base_of(BASE), RULES, NOW)
-    assert isinstance(outcome, Suspect) and "suspect page" in outcome.error
-    assert outcome.page is not None and outcome.page.body == gutted
+    assert isinstance(outcome, Suspect)
+    assert "suspect page" in outcome.error
+    assert outcome.page is not None
+    assert outcome.page.body == gutted
     with pytest.raises(FrozenInstanceError):
         outcome.error = "changed"  # type: ignore[misc]
 
@@ -153,7 +170,9 @@ def test_commit_writes_snapshot_then_event_then_state(tmp_path: Path) -> None:
     outbox = Outbox(store)
     first = evaluate(WATCH, WatchState(watch_id="kz"), page(BASE), Base(None, None), RULES, NOW)
     done = commit(store, outbox, WATCH, first, NOW)
-    assert done.record is not None and done.event is None and done.report is None
+    assert done.record is not None
+    assert done.event is None
+    assert done.report is None
     assert [_kind(p) for p in blobs.writes] == ["raw", "docs", "snapshots", "state.json"]
     blobs.writes.clear()
 
@@ -165,8 +184,10 @@ def test_commit_writes_snapshot_then_event_then_state(tmp_path: Path) -> None:
     changed = evaluate(WATCH, state, page(CHANGED, at=later), base, RULES, later)
     done = commit(store, outbox, WATCH, changed, later)
     assert [_kind(p) for p in blobs.writes] == ["raw", "docs", "snapshots", "outbox", "state.json"]
-    assert done.event is not None and done.event.to_snapshot == done.record.id  # type: ignore[union-attr]
-    assert done.report is not None and done.report.path == done.event.report
+    assert done.event is not None
+    assert done.event.to_snapshot == done.record.id
+    assert done.report is not None
+    assert done.report.path == done.event.report
     assert not blobs.exists(done.report.path)  # written by the caller, after the lock
     assert store.state("kz").last_good == done.record.id  # type: ignore[union-attr]
 
@@ -177,7 +198,8 @@ def test_commit_of_a_suspect_keeps_the_page_then_notices_then_state(tmp_path: Pa
     state = good_state(BASE).model_copy(update={"consecutive_failures": 1, "last_failed_run": "x"})
     gutted = BASE[: len(BASE) // 6] + b"</body></html>"
     outcome = evaluate(WATCH, state, page(gutted), base_of(BASE), RULES, NOW)
-    assert isinstance(outcome, Suspect) and len(outcome.notices) == 1
+    assert isinstance(outcome, Suspect)
+    assert len(outcome.notices) == 1
     commit(store, Outbox(store), WATCH, outcome, NOW)
     assert [_kind(p) for p in blobs.writes] == ["suspect", "outbox", "state.json"]
     assert store.latest("kz") is None  # a suspect page never becomes a snapshot
@@ -235,7 +257,9 @@ def test_check_watch_writes_the_change_report_after_releasing_the_lock(
         result = check_watch(config.watches[0], ctx)
     finally:
         ctx.close()
-    assert result.status == "changed" and result.event is not None and result.event.report
+    assert result.status == "changed"
+    assert result.event is not None
+    assert result.event.report
     assert blobs.under_lock[result.event.report] is False  # rendered outside the lock
     assert "<ins>152</ins>" in (tmp_path / "s" / result.event.report).read_text()
     state = blobs.under_lock["kz/state.json"]
@@ -271,7 +295,8 @@ def test_a_report_a_crash_kept_from_being_written_is_written_before_its_digest(
     finally:
         ctx.close()
     [event] = Outbox(store).pending()
-    assert event.report and not (tmp_path / "s" / event.report).exists()
+    assert event.report
+    assert not (tmp_path / "s" / event.report).exists()
     assert deliver_channel("c", config, Outbox(store)).status == "sent"
     assert "<ins>152</ins>" in (tmp_path / "s" / event.report).read_text()
 

@@ -67,11 +67,13 @@ def test_export_round_trips_and_every_hash_matches_the_archived_raw_page(
             k: v for k, v in line.items() if k not in loose
         }
         assert json.loads(line["facts"]) == row["facts"]
-        assert row["archive_url"] is None and line["archive_url"] == ""  # no `archive:` set
+        assert row["archive_url"] is None
+        assert line["archive_url"] == ""
 
     first = rows[0]
     assert (first["watch"], first["section"], first["kind"]) == ("kz", "Torture", "modified")
-    assert "140 complaints" in first["old_text"] and "152 complaints" in first["new_text"]
+    assert "140 complaints" in first["old_text"]
+    assert "152 complaints" in first["new_text"]
     assert [(f["old"], f["new"]) for f in first["facts"]] == [("140 complaints", "152 complaints")]
     assert sorted((r["section"], r["kind"]) for r in rows[1:]) == [
         ("Freedom of Expression", "modified"),
@@ -97,10 +99,13 @@ def test_export_round_trips_and_every_hash_matches_the_archived_raw_page(
     target = tmp_path / "out" / "kz.csv"
     target.parent.mkdir()
     written = _export(config_path, "--format", "csv", "-o", str(target))
-    assert written.returncode == 0 and target.read_text(encoding="utf-8") == as_csv.stdout
+    assert written.returncode == 0
+    assert target.read_text(encoding="utf-8") == as_csv.stdout
     assert [p.name for p in target.parent.iterdir()] == ["kz.csv"]
 
     bad = _export(config_path, "--since", "last tuesday")
-    assert bad.returncode == 2 and "--since 'last tuesday' is not a date" in bad.stderr
+    assert bad.returncode == 2
+    assert "--since 'last tuesday' is not a date" in bad.stderr
     unknown = _export(config_path, "nope")
-    assert unknown.returncode == 2 and "no snapshots of nope" in unknown.stderr
+    assert unknown.returncode == 2
+    assert "no snapshots of nope" in unknown.stderr

@@ -58,15 +58,18 @@ def test_feed_is_valid_atom_with_stable_ids_filters_and_no_rewrite_without_news(
     run(TORTURE)
     news = feedparser.parse(str(feeds / "news.xml"))
     assert news.bozo == 0, news.get("bozo_exception")
-    assert news.version == "atom10" and news.feed.title == "Kazakhstan changes"
+    assert news.version == "atom10"
+    assert news.feed.title == "Kazakhstan changes"
     [entry] = news.entries
     [event] = ctx.outbox.events("kz")
     assert entry.id == f"urn:rightswatch:kz:{event.id}"
-    assert "HRW: Kazakhstan" in entry.title and "Torture" in entry.title
+    assert "HRW: Kazakhstan" in entry.title
+    assert "Torture" in entry.title
     links = {link.rel: link.href for link in entry.links}
     assert links["alternate"] == url
     assert links["related"] == f"https://reports.example.org/rw/{event.report}"
-    assert "152 complaints" in entry.content[0].value and "Torture" in entry.content[0].value
+    assert "152 complaints" in entry.content[0].value
+    assert "Torture" in entry.content[0].value
     assert entry.updated_parsed is not None
     assert not (feeds / "expression.xml").exists()  # filtered out: Torture is not its section
 
@@ -78,11 +81,13 @@ def test_feed_is_valid_atom_with_stable_ids_filters_and_no_rewrite_without_news(
     news = feedparser.parse(str(feeds / "news.xml"))
     assert news.bozo == 0
     assert [e.id for e in news.entries][1] == entry.id  # the first event kept its id
-    assert len(news.entries) == 2 and "Freedom of Expression" in news.entries[0].title
+    assert len(news.entries) == 2
+    assert "Freedom of Expression" in news.entries[0].title
     assert news.entries[0].updated_parsed >= news.entries[1].updated_parsed  # newest first
 
     expression = feedparser.parse(str(feeds / "expression.xml"))
-    assert expression.bozo == 0 and len(expression.entries) == 1
+    assert expression.bozo == 0
+    assert len(expression.entries) == 1
     assert "Freedom of Expression" in expression.entries[0].content[0].value
     assert "Torture" not in expression.entries[0].title  # the channel's sections filter
 
@@ -103,6 +108,8 @@ def test_page_text_cannot_inject_markup_into_the_feed(tmp_path: Path, loopback: 
     check_watches(config.watches, ctx)
     assert deliver_channel("news", config, ctx.outbox).status == "sent"
     news = feedparser.parse(str(tmp_path / "public" / "feeds" / "news.xml"))
-    assert news.bozo == 0 and len(news.entries) == 1
+    assert news.bozo == 0
+    assert len(news.entries) == 1
     html = news.entries[0].content[0].value
-    assert "<script>" not in html and "]]&gt;" in html
+    assert "<script>" not in html
+    assert "]]&gt;" in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import threading
 from pathlib import Path
 
@@ -33,7 +34,9 @@ def test_page_is_fetched_with_user_agent_validators_and_encoding(loopback: Loopb
     with fetcher(user_agent="rightswatch-test/1.0 (+https://example.org)") as f:
         page = f.fetch(url)
     assert isinstance(page, Page)
-    assert page.status == 200 and page.final_url == url and page.text == HTML
+    assert page.status == 200
+    assert page.final_url == url
+    assert page.text == HTML
     assert page.validators == Validators('"v1"', "Tue, 12 Jan 2021 10:00:00 GMT")
     assert loopback.seen[0].headers["User-Agent"] == "rightswatch-test/1.0 (+https://example.org)"
 
@@ -78,7 +81,8 @@ def test_429_gives_up_after_configured_retries_with_a_retryable_error(loopback: 
     url = loopback.route("/limited", Reply(429, b"slow down", {"Retry-After": "0"}))
     with fetcher(retries=2) as f, pytest.raises(FetchError) as info:
         f.fetch(url)
-    assert info.value.status == 429 and info.value.retryable
+    assert info.value.status == 429
+    assert info.value.retryable
     assert len(loopback.requests_to("/limited")) == 3  # first try + 2 retries
 
 
@@ -148,7 +152,9 @@ def test_redirects_are_followed_and_recorded(loopback: Loopback) -> None:
     with fetcher() as f:
         page = f.fetch(start)
     assert isinstance(page, Page)
-    assert page.url == start and page.final_url == final and page.redirects == (start,)
+    assert page.url == start
+    assert page.final_url == final
+    assert page.redirects == (start,)
 
 
 def test_robots_txt_is_respected_by_default(loopback: Loopback) -> None:
@@ -157,7 +163,7 @@ def test_robots_txt_is_respected_by_default(loopback: Loopback) -> None:
     blocked = loopback.page("/private/report", HTML)
     with fetcher(respect_robots=True) as f:
         assert isinstance(f.fetch(allowed), Page)
-        with pytest.raises(FetchError, match="disallowed by robots.txt") as info:
+        with pytest.raises(FetchError, match=r"disallowed by robots\.txt") as info:
             f.fetch(blocked)
         assert info.value.kind == "robots"
     assert loopback.requests_to("/private/report") == []
@@ -180,7 +186,8 @@ def test_truncated_body_and_connection_reset_are_retryable_errors(loopback: Loop
     with fetcher(retries=0) as f:
         with pytest.raises(FetchError) as info:
             f.fetch(truncated)
-        assert info.value.kind == "truncated" and info.value.retryable
+        assert info.value.kind == "truncated"
+        assert info.value.retryable
         with pytest.raises(FetchError) as info:
             f.fetch(reset)
         assert info.value.retryable
@@ -223,7 +230,7 @@ def test_per_host_delay_spaces_request_starts(loopback: Loopback) -> None:
             t.join(timeout=30)
     starts = sorted(s.at for s in loopback.seen)
     assert len(starts) == 3
-    assert all(b - a >= 0.28 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a >= 0.28 for a, b in itertools.pairwise(starts))
 
 
 def test_russian_page_served_without_charset_header_decodes_from_meta(loopback: Loopback) -> None:

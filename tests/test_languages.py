@@ -22,7 +22,8 @@ def test_a_corrected_figure_is_one_changed_sentence_with_its_fact(lang: str) -> 
     old, new = extract(edition.page(), URL), extract(edition.page(edited=True), URL)
     assert old.lang == lang
     [change] = diff_documents(old, new).changes
-    assert change.heading == edition.heading and change.kind == "modified"
+    assert change.heading == edition.heading
+    assert change.kind == "modified"
     [sentence] = change.sentences  # never the whole three-sentence paragraph
     assert sentence.kind == "changed"
     assert sentence.old == normalize(edition.sentence)
@@ -30,8 +31,10 @@ def test_a_corrected_figure_is_one_changed_sentence_with_its_fact(lang: str) -> 
         edition.sentence.replace(edition.old_figure, edition.new_figure)
     )
     [fact] = change.facts
-    assert fact.kind == "changed" and fact.type == "number"
-    assert fact.old is not None and fact.new is not None
+    assert fact.kind == "changed"
+    assert fact.type == "number"
+    assert fact.old is not None
+    assert fact.new is not None
     assert fact.old.startswith(edition.old_figure)  # shown as on the page
     assert to_ascii_digits(fact.old).split()[0] == "140"
     assert to_ascii_digits(fact.new).split()[0] == "152"
@@ -91,7 +94,8 @@ def test_figures_in_every_digit_set_are_facts(old: str, new: str, pair: tuple[st
 
 def test_the_same_figure_in_another_digit_set_is_not_a_corrected_fact() -> None:
     changes = sentence_changes("اعتقلت الشرطة 140 شخصا.", "اعتقلت الشرطة ١٤٠ شخصا.")
-    assert changes and fact_changes(changes) == []
+    assert changes
+    assert fact_changes(changes) == []
 
 
 BUDGET = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -135,7 +139,8 @@ def test_every_changed_sentence_is_accounted_for(case: tuple[str, str, str]) -> 
     came = [c.new for c in changes if c.kind in ("added", "changed")]
     # Every reported sentence is a real one of its side, and every sentence that is only on
     # one side is reported.
-    assert all(s in before for s in gone) and all(s in after for s in came)
+    assert all(s in before for s in gone)
+    assert all(s in after for s in came)
     assert {s for s in before if s not in after} <= set(gone)
     assert {s for s in after if s not in before} <= set(came)
     for paragraph in old.split("\n\n"):  # segmentation never loses text

@@ -46,7 +46,8 @@ REFUSED = [
 @pytest.mark.parametrize(("address", "reason"), REFUSED)
 def test_non_public_addresses_are_refused_with_their_rule(address: str, reason: str) -> None:
     rule = address_rule(ipaddress.ip_address(address))
-    assert rule is not None and rule.startswith(reason)
+    assert rule is not None
+    assert rule.startswith(reason)
 
 
 @pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2001:4860:4860::8888"])
@@ -56,7 +57,7 @@ def test_public_addresses_pass(address: str) -> None:
 
 def test_every_resolved_address_is_checked_and_the_first_is_pinned() -> None:
     answers = {"mixed.example": ["93.184.216.34", "10.0.0.7"], "ok.example": ["8.8.8.8", "1.1.1.1"]}
-    policy = AddressPolicy(resolver=lambda host, port: answers[host])
+    policy = AddressPolicy(resolver=lambda host, _port: answers[host])
     with pytest.raises(AddressRefused) as refused:
         policy.check("https://mixed.example/report")
     assert refused.value.message == (
@@ -65,7 +66,7 @@ def test_every_resolved_address_is_checked_and_the_first_is_pinned() -> None:
     )
     assert policy.check("https://ok.example/").address == "8.8.8.8"
     assert policy.check("https://mixed.example/", trusted=["mixed.example"]).address
-    assert AddressPolicy(allow_private=True, resolver=lambda h, p: answers[h]).check(
+    assert AddressPolicy(allow_private=True, resolver=lambda h, _p: answers[h]).check(
         "http://mixed.example/"
     )
     with pytest.raises(AddressRefused, match="only http:// and https://"):
@@ -73,10 +74,13 @@ def test_every_resolved_address_is_checked_and_the_first_is_pinned() -> None:
 
 
 def test_the_metadata_service_is_refused_before_any_connection() -> None:
-    with Fetcher(FetchSettings(retries=0, timeout=2)) as fetcher:
-        with pytest.raises(FetchError) as error:
-            fetcher.fetch("http://169.254.169.254/latest/meta-data/", trusted=())
-    assert error.value.kind == "refused" and not error.value.retryable
+    with (
+        Fetcher(FetchSettings(retries=0, timeout=2)) as fetcher,
+        pytest.raises(FetchError) as error,
+    ):
+        fetcher.fetch("http://169.254.169.254/latest/meta-data/", trusted=())
+    assert error.value.kind == "refused"
+    assert not error.value.retryable
     with Fetcher(FetchSettings(retries=0, timeout=2)) as fetcher:  # for a renderer, Save Page Now
         with pytest.raises(FetchError, match="cloud metadata service"):
             fetcher.check_address("http://[::ffff:169.254.169.254]/latest/")
@@ -92,14 +96,19 @@ def test_redirects_stop_at_fetch_max_redirects(loopback: Loopback) -> None:
         loopback.route(f"/r{hop}", Reply(302, b"", {"Location": f"/r{hop + 1}"}))
     loopback.page("/r7", "<html><title>end</title><p>here</p></html>")
     settings = {"retries": 0, "timeout": 5, "per_host_delay": 0, "respect_robots": False}
-    with Fetcher(FetchSettings.model_validate(settings)) as fetcher:
-        with pytest.raises(FetchError) as error:
-            fetcher.fetch(loopback.url("/r0"))
-    assert error.value.kind == "redirects" and "fetch.max_redirects" in error.value.message
-    assert len(loopback.requests_to("/r5")) == 1 and loopback.requests_to("/r6") == []
+    with (
+        Fetcher(FetchSettings.model_validate(settings)) as fetcher,
+        pytest.raises(FetchError) as error,
+    ):
+        fetcher.fetch(loopback.url("/r0"))
+    assert error.value.kind == "redirects"
+    assert "fetch.max_redirects" in error.value.message
+    assert len(loopback.requests_to("/r5")) == 1
+    assert loopback.requests_to("/r6") == []
     with Fetcher(FetchSettings.model_validate({**settings, "max_redirects": 7})) as fetcher:
         page = fetcher.fetch(loopback.url("/r0"))
-    assert isinstance(page, Page) and page.final_url == loopback.url("/r7")
+    assert isinstance(page, Page)
+    assert page.final_url == loopback.url("/r7")
     assert page.redirects == tuple(loopback.url(f"/r{i}") for i in range(7))
 
 
@@ -145,12 +154,13 @@ def test_a_pinned_https_connection_keeps_sni_host_and_certificate_on_the_name(
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):  # they would override session.verify
         monkeypatch.delenv(name, raising=False)
     names = {"reports.example": ["127.0.0.1"], "wrong.example": ["127.0.0.1"]}
-    policy = AddressPolicy(allow_private=True, resolver=lambda host, p: names[host])
+    policy = AddressPolicy(allow_private=True, resolver=lambda host, _p: names[host])
     settings = FetchSettings(retries=0, timeout=5, per_host_delay=0, respect_robots=False)
     with Fetcher(settings, policy=policy) as fetcher:
         fetcher.session.verify = bundle
         page = fetcher.fetch(f"https://reports.example:{port}/")
-        assert isinstance(page, Page) and "secure" in page.text
+        assert isinstance(page, Page)
+        assert "secure" in page.text
         with pytest.raises(FetchError) as error:  # the certificate is not for this name
             fetcher.fetch(f"https://wrong.example:{port}/")
     assert error.value.kind == "connection"
@@ -169,9 +179,11 @@ def test_a_page_with_too_many_sections_or_paragraphs_is_suspect() -> None:
     limits = GuardSettings(max_sections=50, max_paragraphs=400)
     assert assess(_doc(50, 8), None, limits) is None
     verdict = assess(_doc(51, 1), None, limits)
-    assert verdict is not None and "guard.max_sections 50" in verdict.reason
+    assert verdict is not None
+    assert "guard.max_sections 50" in verdict.reason
     verdict = assess(_doc(2, 201), None, limits)
-    assert verdict is not None and "402 paragraphs" in verdict.reason
+    assert verdict is not None
+    assert "402 paragraphs" in verdict.reason
     assert not verdict.may_persist
 
 
@@ -197,7 +209,9 @@ def _index() -> Watch:
 )
 def test_generated_ids_are_slugs(url: str) -> None:
     made = page_id(_index().id, url)
-    assert WATCH_ID.fullmatch(made) and ".." not in made and "/" not in made, made
+    assert WATCH_ID.fullmatch(made), made
+    assert ".." not in made, made
+    assert "/" not in made, made
     assert safe_slug("../../etc/passwd", 40) == "etc-passwd"
     assert safe_slug("..", 40) == "page"
 

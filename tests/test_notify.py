@@ -137,7 +137,8 @@ def test_long_digests_split_in_order_within_limits() -> None:
         b["elements"][0]["text"] for p in payloads for b in p["blocks"] if b["type"] == "context"
     ]
     ids = [m.group(1) for c in contexts if (m := re.search(r"`(w\d+)`", c))]
-    assert ids == [w.watch_id for w in digest.watches] and len(ids) == 36
+    assert ids == [w.watch_id for w in digest.watches]
+    assert len(ids) == 36
 
 
 def test_a_long_section_is_cut_at_a_word_with_a_count_of_what_is_left() -> None:
@@ -147,7 +148,8 @@ def test_a_long_section_is_cut_at_a_word_with_a_count_of_what_is_left() -> None:
     assert text.endswith(tuple(f"…and {n} more" for n in range(1, 10)))
     kept = text.count("• Added:")
     assert f"…and {10 - kept} more" in text
-    assert "wor\n" not in text and " wo\n" not in text
+    assert "wor\n" not in text
+    assert " wo\n" not in text
 
 
 def test_slack_escapes_hostile_page_text(loopback: Loopback) -> None:
@@ -166,7 +168,8 @@ def test_slack_escapes_hostile_page_text(loopback: Loopback) -> None:
         "\n\nBcc",
     ):
         assert bad not in raw, bad
-    assert "&lt;!channel&gt;" in raw and "&amp;" in raw
+    assert "&lt;!channel&gt;" in raw
+    assert "&amp;" in raw
 
 
 def test_slack_429_waits_for_retry_after_then_delivers_once(loopback: Loopback) -> None:
@@ -175,7 +178,8 @@ def test_slack_429_waits_for_retry_after_then_delivers_once(loopback: Loopback) 
     channel_for("team", SlackChannel(type="slack", webhook_url=SecretStr(receiver.url))).send(
         fixture_digest("torture_number"), "k"
     )
-    assert receiver.attempts == 2 and len(receiver.accepted) == 1
+    assert receiver.attempts == 2
+    assert len(receiver.accepted) == 1
     first, second = loopback.requests_to("/services/T000/B000/XXXXSECRET")
     assert second.at - first.at >= 0.95
 
@@ -188,7 +192,8 @@ def test_slack_errors_name_the_host_never_the_webhook_url(loopback: Loopback) ->
             fixture_digest("torture_number"), "k"
         )
     assert str(info.value) == "slack channel 'team': 127.0.0.1 answered HTTP 404 no_service"
-    assert "XXXXSECRET" not in str(info.value) and not info.value.retryable
+    assert "XXXXSECRET" not in str(info.value)
+    assert not info.value.retryable
 
 
 # Email -------------------------------------------------------------------------------------
@@ -265,7 +270,8 @@ def test_email_auth_rejected_is_a_clear_error_without_the_password(tmp_path: Pat
         f"email channel 'mail': SMTP 535 authentication failed at 127.0.0.1:{port}; "
         "check the username and password"
     )
-    assert "wrong-password" not in str(info.value) and not info.value.retryable
+    assert "wrong-password" not in str(info.value)
+    assert not info.value.retryable
     assert inbox.messages == []
 
 
@@ -280,12 +286,13 @@ def test_email_headers_and_html_are_safe_against_hostile_text() -> None:
     with smtp_server("none") as (inbox, port):
         channel_for("mail", email_config(port)).send(hostile_digest(), "k")
     [message] = inbox.messages
-    assert (
-        message["Bcc"] is None and "\n" not in message["Subject"] and "\r" not in message["Subject"]
-    )
+    assert message["Bcc"] is None
+    assert "\n" not in message["Subject"]
+    assert "\r" not in message["Subject"]
     assert inbox.envelopes[0][1] == ["analyst@example.org"]
     html = message.get_body(("html",)).get_content()
-    assert "<script>" not in html and 'href="javascript:' not in html
+    assert "<script>" not in html
+    assert 'href="javascript:' not in html
     assert "&lt;script&gt;" in html
 
 
@@ -320,5 +327,7 @@ def test_apprise_sends_markdown_through_its_json_service(loopback: Loopback) -> 
 
 def test_markdown_digest_escapes_hostile_text() -> None:
     markdown = digest_markdown(hostile_digest())
-    assert "<script>" not in markdown and "<!channel>" not in markdown
-    assert "](javascript:" not in markdown and "\r" not in markdown
+    assert "<script>" not in markdown
+    assert "<!channel>" not in markdown
+    assert "](javascript:" not in markdown
+    assert "\r" not in markdown

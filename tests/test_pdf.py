@@ -49,10 +49,13 @@ def test_pdf_sections_and_paragraphs_equal_the_html_chapter(
     pdf = chapter_pdf(TWIN, bookmarks=bookmarks, page_height=height)
     doc = extract_pdf(pdf, "http://127.0.0.1/k.pdf")
     assert doc.title == "World Report 2021: Kazakhstan"
-    assert doc.profile == "pdf" and doc.pages and doc.pages >= 3
+    assert doc.profile == "pdf"
+    assert doc.pages
+    assert doc.pages >= 3
     assert sections(doc) == sections(TWIN)
     text = " ".join(p for s in doc.sections for p in s.paragraphs)
-    assert HEADER not in text and "Human Rights Watch ·" not in text
+    assert HEADER not in text
+    assert "Human Rights Watch ·" not in text
 
 
 def test_title_comes_from_the_first_heading_without_document_info() -> None:
@@ -141,7 +144,8 @@ def test_an_edited_figure_is_reported_in_its_section_with_the_whole_sentence(
     assert sentence.old == SENTENCE.replace("214", "140")
     ctx = check.ctx
     rows = list(change_rows(ctx.store, ["report"], {w.id: w for w in ctx.config.watches}))
-    assert rows and rows[-1]["new_raw_sha256"] == hashlib.sha256(new).hexdigest()
+    assert rows
+    assert rows[-1]["new_raw_sha256"] == hashlib.sha256(new).hexdigest()
 
 
 def test_a_pdf_that_loses_most_of_its_pages_is_suspect(check) -> None:  # type: ignore[no-untyped-def]
@@ -151,7 +155,8 @@ def test_a_pdf_that_loses_most_of_its_pages_is_suspect(check) -> None:  # type: 
     assert result.status == "suspect"
     assert "shrank" in (result.error or "")
     kept = check.ctx.store.blobs.list("report/suspect")
-    assert len(kept) == 1 and kept[0].endswith(".pdf")  # kept for inspection, as a PDF
+    assert len(kept) == 1
+    assert kept[0].endswith(".pdf")
 
 
 def test_not_a_pdf_served_as_pdf_is_an_error_not_a_baseline(check) -> None:  # type: ignore[no-untyped-def]

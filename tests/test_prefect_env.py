@@ -24,7 +24,8 @@ def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def test_own_home_one_per_prefect_version(clean: Path) -> None:
     home = prefect_env.choose_home()
     assert home == clean / "cache" / f"prefect-{version('prefect')}"
-    assert home.is_dir() and prefect_env.os.environ["PREFECT_HOME"] == str(home)
+    assert home.is_dir()
+    assert prefect_env.os.environ["PREFECT_HOME"] == str(home)
 
 
 @pytest.mark.parametrize("name", ["PREFECT_HOME", "PREFECT_API_URL"])
@@ -70,6 +71,7 @@ def test_preflight_names_a_database_another_prefect_migrated(
         f"Prefect's temporary server cannot start: its database {foreign / 'prefect.db'} was "
         f"migrated by another Prefect version (revision 27d8f4e1a6c9 is unknown to prefect "
     )
-    assert "Fix: unset PREFECT_HOME" in problem and "\n" not in problem
+    assert "Fix: unset PREFECT_HOME" in problem
+    assert "\n" not in problem
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
     assert prefect_env.preflight() is None  # that server's database is not ours to judge

@@ -5,6 +5,7 @@ leaves everything queued; backfill of five captures from CDX + id_."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import subprocess
@@ -67,7 +68,8 @@ def test_save_page_now_on_baseline_and_change_fills_export_and_report(
     ctx = open_context(config)
     check_watches(config.watches, ctx)
     first = run_saves(config, ctx.store)
-    assert [s.url for s in first.saved] == [url] and not first.failed
+    assert [s.url for s in first.saved] == [url]
+    assert not first.failed
     statuses = [a for a in wayback.asked if a.path.startswith("/save/status/")]
     assert len(statuses) == 3  # pending, pending, success
     save = wayback.saves()[0]
@@ -82,12 +84,14 @@ def test_save_page_now_on_baseline_and_change_fills_export_and_report(
     [saved] = second.saved
     job = wayback.jobs["spn2-0002"]
     expected = f"{wayback.base}/web/{job['timestamp']}/{url}"
-    assert saved.archive_url == expected and saved.snapshot == result.snapshot
+    assert saved.archive_url == expected
+    assert saved.snapshot == result.snapshot
     rows = list(change_rows(ctx.store, ["kz"], {w.id: w for w in config.watches}))
     assert [r["archive_url"] for r in rows] == [expected]
     [event] = ctx.outbox.events("kz")
     report = (tmp_path / "snapshots" / (event.report or "")).read_text(encoding="utf-8")
-    assert f'href="{expected}"' in report and "rightswatch:archive" not in report
+    assert f'href="{expected}"' in report
+    assert "rightswatch:archive" not in report
     assert run_saves(config, ctx.store).saved == []  # nothing saved twice
 
 
@@ -109,13 +113,15 @@ def test_outage_keeps_saves_queued_and_max_per_run_takes_the_oldest_first(
     check_watches(config.watches, ctx)
     wayback.outage = True
     down = run_saves(config, ctx.store)
-    assert len(down.failed) == 1 and down.waiting == 2  # stopped asking at the first 503
+    assert len(down.failed) == 1
+    assert down.waiting == 2
     assert "HTTP 503" in (down.failed[0].last_error or "")
     assert len(queued(ctx.store)) == 3
     wayback.outage = False
     oldest = [s.url for s in queued(ctx.store)][:2]
     up = run_saves(config, ctx.store)
-    assert [s.url for s in up.saved] == oldest and up.waiting == 1
+    assert [s.url for s in up.saved] == oldest
+    assert up.waiting == 1
     assert [s.url for s in run_saves(config, ctx.store).saved] == [urls[2]]
     assert queued(ctx.store) == []
 
@@ -149,7 +155,8 @@ def test_backfill_of_five_captures_yields_their_changes_and_sends_nothing(
     config = load_config(path)
     ctx = open_context(config)
     refused = _backfill(path)  # no own snapshot yet: nothing to anchor the history to
-    assert refused.returncode == 1 and "run `rightswatch check --watch kz` first" in refused.stderr
+    assert refused.returncode == 1
+    assert "run `rightswatch check --watch kz` first" in refused.stderr
     check_watches(config.watches, ctx)  # the first own snapshot: BASE, now
     wayback.captures = [
         Capture("20210113090000", url, BASE),
@@ -174,7 +181,8 @@ def test_backfill_of_five_captures_yields_their_changes_and_sends_nothing(
         "20210201090000",
         "20210501090000",
     ]
-    assert all(r.fetch.archived_from for r in history[:3]) and not history[3].fetch.archived_from
+    assert all(r.fetch.archived_from for r in history[:3])
+    assert not history[3].fetch.archived_from
     assert history[1].fetch.raw_sha256 == hashlib.sha256(TORTURE).hexdigest()
 
     exported = subprocess.run(
@@ -203,16 +211,19 @@ def test_backfill_of_five_captures_yields_their_changes_and_sends_nothing(
     # Nothing went to any channel, feeds included.
     assert ctx.outbox.pending() == []
     assert deliver_channel("team", config, ctx.outbox).status == "nothing"
-    assert slack.attempts == 0 and not (tmp_path / "feed.xml").exists()
+    assert slack.attempts == 0
+    assert not (tmp_path / "feed.xml").exists()
 
     listed = _cli("history", "kz", "--config", str(path))
     assert listed.stdout.count("(from the web archive)") == 3, listed.stdout
     diffed = _cli("diff", "kz", "--from", "2021-01-13", "--to", "2021-02-01", "--config", str(path))
-    assert diffed.returncode == 0 and "152 complaints" in diffed.stdout
+    assert diffed.returncode == 0
+    assert "152 complaints" in diffed.stdout
 
     again = _backfill(path)
     assert again.returncode == 0, again.stderr
-    assert "0 capture(s) imported" in again.stderr and len(ctx.store.history("kz")) == 4
+    assert "0 capture(s) imported" in again.stderr
+    assert len(ctx.store.history("kz")) == 4
 
 
 def test_a_digest_sent_after_the_save_links_the_archived_copy(
@@ -260,5 +271,5 @@ def test_saves_keep_the_per_host_delay_towards_the_archive(
     assert len(run_saves(config, ctx.store).saved) == 3
     starts = [a.at for a in wayback.asked]
     assert len(starts) == 3 + 3 * 2  # a submit and two polls per save
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= 0.18, gaps  # fetch.per_host_delay holds for the archive too

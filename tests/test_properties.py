@@ -105,7 +105,8 @@ def test_sentence_changes_account_for_every_sentence(pair: tuple[str, str]) -> N
     assert all((c.new is None) == (c.kind == "removed") for c in changes)
     # Every sentence that left `old` is reported, in order, and so is every sentence that
     # came into `new`; what is left on each side is the same sentences, unchanged.
-    assert _in_order(gone, before) and _in_order(came, after)
+    assert _in_order(gone, before)
+    assert _in_order(came, after)
     assert Counter(before) - Counter(gone) == Counter(after) - Counter(came)
 
 

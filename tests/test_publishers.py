@@ -142,7 +142,8 @@ def test_the_same_page_from_another_host_gives_the_same_outline(name: str, url: 
     at_home = extract(html, home)
     elsewhere = extract(html, url)
     assert at_home.profile == elsewhere.profile == OUTLINES[name][0]
-    assert elsewhere.sections == at_home.sections and elsewhere.title == at_home.title
+    assert elsewhere.sections == at_home.sections
+    assert elsewhere.title == at_home.title
     assert explain_profile("auto", home)[1].startswith("auto: host ")
 
 
@@ -202,7 +203,8 @@ def test_amnesty_overwrite_with_next_year_is_a_new_edition(title_year: bool) -> 
     old = extract(pub.amnesty(2023, title_year=title_year), url)
     new = extract(pub.amnesty(2024, title_year=title_year), url)
     assert (old.title, new.title) == ("Kazakhstan 2023", "Kazakhstan 2024")
-    assert edition_label(new) == "2024" and rolled_over(old, new)
+    assert edition_label(new) == "2024"
+    assert rolled_over(old, new)
     assert not rolled_over(old, extract(pub.amnesty(2023, title_year=title_year), url))
 
 
@@ -223,7 +225,8 @@ def test_older_state_reports_with_lower_case_letters_nest_the_same_way() -> None
 def test_a_bold_lead_in_inside_a_paragraph_is_text_not_a_section() -> None:
     doc = extract(pub.state(), "http://127.0.0.1/state")
     prison = doc.section("prison-and-detention-center-conditions")
-    assert prison is not None and prison.paragraphs[1].startswith(
+    assert prison is not None
+    assert prison.paragraphs[1].startswith(
         "Abusive Physical Conditions: Reports described detainees"
     )
 

@@ -27,4 +27,5 @@ def test_every_channel_type_a_config_accepts_has_a_sender() -> None:
 def test_only_a_multi_message_channel_resumes_after_sent_parts() -> None:
     slack = channel_for("s", SlackChannel(type="slack", webhook_url=SecretStr("http://127.0.0.1/")))
     console = channel_for("c", ConsoleChannel(type="console"))
-    assert isinstance(slack, PartedChannel) and not isinstance(console, PartedChannel)
+    assert isinstance(slack, PartedChannel)
+    assert not isinstance(console, PartedChannel)

@@ -90,24 +90,27 @@ def test_report_of_the_seed_chapter_shows_changes_visibly_and_styled(
     assert page.locator("nav.toc .kind").first.inner_text() == "MODIFIED"  # uppercase by CSS
     ins = page.locator("#change-torture .inline ins").first
     deleted = page.locator("#change-torture .inline del").first
-    assert ins.inner_text() == "152" and deleted.inner_text() == "140"
-    assert ins.is_visible() and deleted.is_visible()
+    assert ins.inner_text() == "152"
+    assert deleted.inner_text() == "140"
+    assert ins.is_visible()
+    assert deleted.is_visible()
     assert "underline" in style(page, "#change-torture .inline ins", "textDecorationLine")
     assert "line-through" in style(page, "#change-torture .inline del", "textDecorationLine")
     assert style(page, "#change-torture .inline ins", "backgroundColor") == "rgb(221, 244, 255)"
     assert style(page, "#change-torture .inline del", "backgroundColor") == "rgb(255, 241, 229)"
     fact = page.locator("#change-torture ul.facts")
-    assert (
-        fact.is_visible() and "Number changed: 140 complaints → 152 complaints" in fact.inner_text()
-    )
+    assert fact.is_visible()
+    assert "Number changed: 140 complaints → 152 complaints" in fact.inner_text()
     assert style(page, "#change-torture ul.facts", "backgroundColor") == "rgb(255, 248, 197)"
     added = page.locator("#change-freedom-of-expression .inline ins")
     assert added.inner_text().startswith("In December, a court in Nur-Sultan")
     removed = page.locator("#change-covid-19 .inline del").first
-    assert removed.is_visible() and "lockdown measures" in removed.inner_text()
+    assert removed.is_visible()
+    assert "lockdown measures" in removed.inner_text()
     # Unchanged sections are collapsed: their text is in the page but not shown.
     unchanged = page.locator("#section-labor-rights")
-    assert unchanged.is_visible() and not page.locator("#section-labor-rights p").first.is_visible()
+    assert unchanged.is_visible()
+    assert not page.locator("#section-labor-rights p").first.is_visible()
     assert page.locator("details.unchanged").count() == 12
     assert page.locator("script").count() == 0
 
@@ -122,11 +125,16 @@ def test_side_by_side_is_a_css_only_toggle(browser: Browser, tmp_path: Path) -> 
         page.locator("#change-torture .side .old"),
         page.locator("#change-torture .side .new"),
     )
-    assert old.is_visible() and new.is_visible()
-    assert old.locator("del").first.inner_text() == "140" and old.locator("ins").count() == 0
-    assert new.locator("ins").first.inner_text() == "152" and new.locator("del").count() == 0
+    assert old.is_visible()
+    assert new.is_visible()
+    assert old.locator("del").first.inner_text() == "140"
+    assert old.locator("ins").count() == 0
+    assert new.locator("ins").first.inner_text() == "152"
+    assert new.locator("del").count() == 0
     box_old, box_new = old.bounding_box(), new.bounding_box()
-    assert box_old and box_new and box_old["x"] < box_new["x"]  # side by side
+    assert box_old
+    assert box_new
+    assert box_old["x"] < box_new["x"]
     page.screenshot(path=str(tmp_path / "side.png"))
 
 

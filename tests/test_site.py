@@ -102,39 +102,48 @@ def test_site_files_relative_links_and_copied_reports(site: tuple[Path, Path]) -
     assert len(reports) == 5  # 3 from the backfilled history, 2 of its own
     stored = [p.read_bytes() for p in (snapshots / "kz" / "reports").iterdir()]
     copied = [(out / r).read_bytes() for r in reports]
-    assert len(stored) == 2 and all(s in copied for s in stored)  # stored reports, copied
+    assert len(stored) == 2
+    assert all(s in copied for s in stored)
     rendered = [c for c in copied if c not in stored]  # the others rendered from the history
-    assert len(rendered) == 3 and all(
-        b"152 complaints" in c or b"Expression" in c for c in rendered
-    )
+    assert len(rendered) == 3
+    assert all(b"152 complaints" in c or b"Expression" in c for c in rendered)
     archived = [c for c in rendered if b'class="archived"' in c]  # the capture is the copy
-    assert len(archived) == 2 and all(b"/web/2021" in c for c in archived)
+    assert len(archived) == 2
+    assert all(b"/web/2021" in c for c in archived)
 
     for page in (p for p in out.rglob("*.html")):
         for link in _links(page):
             parts = urlsplit(link)
             if parts.scheme in ("http", "https"):
                 continue  # the watched pages themselves
-            assert not parts.scheme and not parts.netloc and not link.startswith("/"), link
+            assert not parts.scheme, link
+            assert not parts.netloc, link
+            assert not link.startswith("/"), link
             if not parts.path:
                 continue  # a fragment in the same page
             target = (page.parent / unquote(parts.path)).resolve()
-            assert target.is_relative_to(out.resolve()) and target.is_file(), (page, link)
+            assert target.is_relative_to(out.resolve()), (page, link)
+            assert target.is_file(), (page, link)
 
     watch_page = (out / "watches" / "kz.html").read_text(encoding="utf-8")
     for report in reports:
         assert f'href="../{report}"' in watch_page
     index = (out / "index.html").read_text(encoding="utf-8")
     for html in (index, watch_page):
-        assert f'content="{CSP}"' in html and "<script" not in html
-    assert "Gone &lt;b&gt;page&lt;/b&gt;" in index and "<b>page" not in index
-    assert "failing" in index and "HTTP 404" in index  # the failing watch says so
+        assert f'content="{CSP}"' in html
+        assert "<script" not in html
+    assert "Gone &lt;b&gt;page&lt;/b&gt;" in index
+    assert "<b>page" not in index
+    assert "failing" in index
+    assert "HTTP 404" in index
 
     feed = feedparser.parse(str(out / "feed.xml"))
-    assert feed.bozo == 0 and len(feed.entries) == 2
+    assert feed.bozo == 0
+    assert len(feed.entries) == 2
     for entry in feed.entries:
         related = [link.href for link in entry.links if link.rel == "related"]
-        assert related and (out / related[0]).is_file()
+        assert related
+        assert (out / related[0]).is_file()
 
 
 def test_site_opens_from_file_in_chromium_with_timeline_and_history(
@@ -157,7 +166,9 @@ def test_site_opens_from_file_in_chromium_with_timeline_and_history(
     xs = [float(marks.nth(i).get_attribute("cx") or 0) for i in range(5)]
     assert xs == sorted(xs, reverse=True)  # newest first in the page, placed by time
     box = page.locator("svg.timeline").bounding_box()
-    assert box is not None and box["width"] > 600 and box["height"] > 60
+    assert box is not None
+    assert box["width"] > 600
+    assert box["height"] > 60
     assert page.locator("table.changes tbody tr").count() == 5
     assert page.locator("table.changes", has_text="from the web archive").count() == 1
     history = page.locator("table.section-history tbody tr")
@@ -167,6 +178,7 @@ def test_site_opens_from_file_in_chromium_with_timeline_and_history(
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 20_000
     page.locator("table.changes a", has_text="report").first.click()
-    assert "/reports/kz/" in page.url and page.locator("section.change").count() >= 1
+    assert "/reports/kz/" in page.url
+    assert page.locator("section.change").count() >= 1
     assert problems == []
     page.close()

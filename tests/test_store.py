@@ -62,7 +62,8 @@ def test_distinct_documents_are_stored_once_and_unchanged_adds_nothing(tmp_path:
     assert store.raw("kz", first.fetch.raw_sha256 or "") == raw
     # Back to the first text: a new history entry, but the document is not stored again.
     third = store.record("kz", base, info(raw, T0 + timedelta(days=3)), raw)
-    assert third.content_hash == first.content_hash and third.id != first.id
+    assert third.content_hash == first.content_hash
+    assert third.id != first.id
     assert len(list((tmp_path / "kz" / "docs").iterdir())) == 2
     assert (
         gzip.decompress(
@@ -78,7 +79,8 @@ def test_fetch_metadata_is_kept_with_each_snapshot(tmp_path: Path) -> None:
     record = store.record("kz", base, info(raw, T0), raw)
     loaded = store.history("kz")[0]
     assert loaded == record
-    assert loaded.fetch.etag == '"e1"' and loaded.fetch.final_url == URL
+    assert loaded.fetch.etag == '"e1"'
+    assert loaded.fetch.final_url == URL
     assert loaded.fetch.raw_sha256 == hashlib.sha256(raw).hexdigest()
     assert (loaded.sections, loaded.title) == (15, "World Report 2021: Kazakhstan")
 
@@ -140,10 +142,13 @@ def test_lock_excludes_a_second_process(tmp_path: Path) -> None:
     """)
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
-        assert child.stdout is not None and child.stdout.readline().strip() == "locked"
-        with pytest.raises(LockTimeout, match="held by another rightswatch run"):
-            with store.lock("kz", timeout=0.2):
-                pass
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "locked"
+        with (
+            pytest.raises(LockTimeout, match="held by another rightswatch run"),
+            store.lock("kz", timeout=0.2),
+        ):
+            pass
     finally:
         child.kill()
         child.wait(timeout=10)
@@ -215,9 +220,11 @@ def test_writer_killed_between_temp_write_and_rename_leaves_a_loadable_store(
     )
     assert rerun.returncode == 0, rerun.stderr
     hashes = [r.content_hash for r in store.history("kz")]
-    assert len(hashes) == 2 and len(set(hashes)) == 2
+    assert len(hashes) == 2
+    assert len(set(hashes)) == 2
     assert store.state("kz").last_good_hash == hashes[1]
-    assert os.listdir(tmp_path / "kz" / "docs") and isinstance(store, SnapshotStore)
+    assert os.listdir(tmp_path / "kz" / "docs")
+    assert isinstance(store, SnapshotStore)
 
 
 def test_stale_temp_files_of_killed_writers_are_swept_under_the_lock(tmp_path: Path) -> None:
@@ -233,4 +240,5 @@ def test_stale_temp_files_of_killed_writers_are_swept_under_the_lock(tmp_path: P
         pass
     assert not stale.exists()
     assert fresh.exists()  # could still belong to a live writer
-    assert store.history("kz") and store.document("kz", store.history("kz")[0].content_hash)
+    assert store.history("kz")
+    assert store.document("kz", store.history("kz")[0].content_hash)

@@ -82,10 +82,13 @@ def test_section_and_keyword_subscriptions_across_two_watches(
     # Slack and webhook: Torture from both watches, nothing from Freedom of Expression.
     slack_posts = [s.body for s in loopback.seen if s.path == "/slack"]
     hook_posts = [s.body for s in loopback.seen if s.path == "/hook"]
-    assert len(slack_posts) == 1 and len(hook_posts) == 1
+    assert len(slack_posts) == 1
+    assert len(hook_posts) == 1
     slack_text = slack_posts[0].decode()
-    assert "152 complaints" in slack_text and "160 complaints" in slack_text
-    assert "Freedom of Expression" not in slack_text and SENTENCE not in slack_text
+    assert "152 complaints" in slack_text
+    assert "160 complaints" in slack_text
+    assert "Freedom of Expression" not in slack_text
+    assert SENTENCE not in slack_text
     hook = json.loads(hook_posts[0])
     assert sorted(w["watch_id"] for w in hook["watches"]) == ["kz-a", "kz-b"]
     headings = {c["heading"] for w in hook["watches"] for e in w["events"] for c in e["changes"]}
@@ -98,8 +101,10 @@ def test_section_and_keyword_subscriptions_across_two_watches(
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "'editor' appeared in World Report 2021: Kazakhstan › Freedom of Expression" in text
-    assert SENTENCE in text and SENTENCE in html
-    assert "152 complaints" not in text and "160 complaints" not in text
+    assert SENTENCE in text
+    assert SENTENCE in html
+    assert "152 complaints" not in text
+    assert "160 complaints" not in text
     assert "keyword" in str(message["Subject"]) or "changed" in str(message["Subject"])
 
     # Console (a regex subscription): the same mention.

@@ -204,19 +204,15 @@ def _whole(
     )
 
 
-def diff_documents(old: Document, new: Document, lang: str | None = None) -> DocumentDiff:
-    """Pure: the changes a reader of `new` should be told about, in new-document order.
-
-    `lang` (a watch's) picks the sentence rules; else the page's own language decides.
-    """
-    lang = lang or new.lang or old.lang
+def _pair_sections(old: Document, new: Document) -> dict[int, int]:
+    """Old section index -> new: by key, then renamed (an unmatched old section whose text
+    closely matches an unmatched new one)."""
     old_by_key = {s.key: i for i, s in enumerate(old.sections)}
-    pairs: dict[int, int] = {}  # old index -> new index
+    pairs: dict[int, int] = {}
     for j, section in enumerate(new.sections):
         i = old_by_key.get(section.key)
         if i is not None:
             pairs[i] = j
-    # Renamed: an unmatched old section whose text closely matches an unmatched new one.
     lone_old = [i for i in range(len(old.sections)) if i not in pairs]
     lone_new = [j for j in range(len(new.sections)) if j not in pairs.values()]
     candidates = sorted(
@@ -233,6 +229,16 @@ def diff_documents(old: Document, new: Document, lang: str | None = None) -> Doc
             break
         if i not in pairs and j not in pairs.values():
             pairs[i] = j
+    return pairs
+
+
+def diff_documents(old: Document, new: Document, lang: str | None = None) -> DocumentDiff:
+    """Pure: the changes a reader of `new` should be told about, in new-document order.
+
+    `lang` (a watch's) picks the sentence rules; else the page's own language decides.
+    """
+    lang = lang or new.lang or old.lang
+    pairs = _pair_sections(old, new)
     # Moved: paired sections outside one longest run that kept its relative order.
     ordered = sorted(pairs)
     stayed = _longest_increasing([pairs[i] for i in ordered])

@@ -33,10 +33,10 @@ __all__ = [
     "IndexOutcome",
     "IndexState",
     "IndexUpdate",
-    "evaluate_index",
-    "index_notices",
     "discovered_watches",
+    "evaluate_index",
     "index_links",
+    "index_notices",
     "load_index",
     "page_watch",
     "save_index",
@@ -211,6 +211,21 @@ def evaluate_index(
             watch, state, now, "suspect", error, title, rules.run_id, rules.alert_after
         )
         return Suspect(title, new_state, notices, base, error, None)
+    return _looked(watch, state, fetched, known, now, title, (listed, found, refused))
+
+
+def _looked(
+    watch: Watch,
+    state: WatchState,
+    fetched: Page,
+    known: IndexState | None,
+    now: datetime,
+    title: str,
+    seen: tuple[dict[str, str], dict[str, str], dict[str, str]],
+) -> IndexBaseline | IndexUpdate:
+    """A healthy look at an index: its links `seen` (listed, followed, refused) against what
+    it listed before; a first look is the baseline."""
+    listed, found, refused = seen
     stamp = (known or IndexState()).fingerprint()
     refusals = _refusal_notices(watch, now, title, stamp, refused, known, listed)
     new = [u for u in found if known is None or u not in known.links]

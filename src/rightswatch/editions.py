@@ -12,6 +12,7 @@ by translating, and a change to one edition that its pair has not followed withi
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -129,7 +130,7 @@ def lag_notices(config: Config, store: SnapshotStore, now: datetime) -> list[Cha
         if not follow_history:
             continue
         now_doc, now_text = load(follower.id, follow_history[-1])
-        for old, new in zip(lead_history, lead_history[1:], strict=False):
+        for old, new in itertools.pairwise(lead_history):
             if new.edition != old.edition or not lag <= now - new.taken_at <= window:
                 continue
             then = _at(follow_history, new.taken_at)

@@ -182,25 +182,12 @@ def _judge(
     rolled = base.doc is not None and rolled_over(base.doc, doc)
     if base.doc is not None and not rolled and _reprofiled(base.doc, doc):
         base = Base(base.id, base.hash)  # read by another profile: a quiet new baseline
-    # A new edition is not compared with last year's size; only the absolute checks apply.
-    # A page whose scripts build its content is never a baseline (render: browser reads it).
-    static = watch.render == "static" and page.content_type != "application/pdf"
-    verdict = (assess_static(page.text, doc) if static else None) or assess(
-        doc, None if rolled else base.doc, rules.guard
-    )
-    if verdict is not None:
-        content_hash = doc.content_hash()
-        same = verdict.may_persist and state.suspect_hash == content_hash
-        count = state.suspect_count + 1 if same else 1
-        state = state.model_copy(update={"suspect_hash": content_hash, "suspect_count": count})
-        after = rules.guard.accept_after
-        if not verdict.may_persist or count < after:
-            runs = f" (seen {count} of {after} runs)" if verdict.may_persist else ""
-            error = f"{watch.url}: suspect page: {verdict.reason}{runs}"
-            new_state, notices = unhealthy(
-                watch, state, now, "suspect", error, title, rules.run_id, rules.alert_after
-            )
-            return Suspect(title, new_state, notices, base, error, page)
+    state, error = _guard(watch, state, page, doc, base.doc if not rolled else None, rules)
+    if error is not None:
+        new_state, notices = unhealthy(
+            watch, state, now, "suspect", error, title, rules.run_id, rules.alert_after
+        )
+        return Suspect(title, new_state, notices, base, error, page)
     accepted = Accepted(doc, page)
     edition = edition_label(doc) if base.doc is None or rolled else state.edition
     diff = (
@@ -222,6 +209,34 @@ def _judge(
         return Changed(title, new_state, notices, base, accepted, diff)
     minor = len(diff.changes)
     return Unchanged(title, new_state, notices, base, new=accepted, minor=minor)
+
+
+def _guard(
+    watch: Watch,
+    state: WatchState,
+    page: Page,
+    doc: Document,
+    before: Document | None,
+    rules: Rules,
+) -> tuple[WatchState, str | None]:
+    """The state with the suspect streak counted, and the error of a page unfit to accept.
+    `before` is None for a new edition: it is not compared with last year's size, only the
+    absolute checks apply. A page whose scripts build its content is never a baseline."""
+    static = watch.render == "static" and page.content_type != "application/pdf"
+    verdict = (assess_static(page.text, doc) if static else None) or assess(
+        doc, before, rules.guard
+    )
+    if verdict is None:
+        return state, None
+    content_hash = doc.content_hash()
+    same = verdict.may_persist and state.suspect_hash == content_hash
+    count = state.suspect_count + 1 if same else 1
+    state = state.model_copy(update={"suspect_hash": content_hash, "suspect_count": count})
+    after = rules.guard.accept_after
+    if not verdict.may_persist or count < after:
+        runs = f" (seen {count} of {after} runs)" if verdict.may_persist else ""
+        return state, f"{watch.url}: suspect page: {verdict.reason}{runs}"
+    return state, None
 
 
 def _reprofiled(old: Document, new: Document) -> bool:

@@ -9,6 +9,7 @@ archived HTML (`<watch>/raw/<sha256>.html.gz`).
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -90,29 +91,16 @@ def _watch_rows(
         return last[1]
 
     history = store.history(watch_id)
-    for old, new in zip(history, history[1:], strict=False):
+    for old, new in itertools.pairwise(history):
         if since is not None and new.taken_at < since:
             continue
         url = new.fetch.final_url or (watch.url if watch else "")
         archived = store.archive_url(watch_id, new)  # once per pair, not per row
         if new.edition != old.edition:  # a new edition line: one row, not a giant diff
-            yield _row(
-                watch_id,
-                url,
-                old,
-                new,
-                section="",
-                old_section="",
-                kind="new-edition",
-                minor=False,
-                old_text=old.title,
-                new_text=new.title,
-                facts=[],
-                archive_url=archived,
-            )
+            yield _edition_row(watch_id, url, old, new, archived)
             continue
         before, after = document(old), document(new)
-        for change in diff_documents(before, after).changes:
+        for change in diff_documents(before, after, watch.lang if watch else None).changes:
             yield _row(
                 watch_id,
                 url,
@@ -127,6 +115,25 @@ def _watch_rows(
                 facts=[f.model_dump(mode="json") for f in change.facts],
                 archive_url=archived,
             )
+
+
+def _edition_row(
+    watch_id: str, url: str, old: SnapshotRecord, new: SnapshotRecord, archived: str | None
+) -> dict[str, Any]:
+    return _row(
+        watch_id,
+        url,
+        old,
+        new,
+        section="",
+        old_section="",
+        kind="new-edition",
+        minor=False,
+        old_text=old.title,
+        new_text=new.title,
+        facts=[],
+        archive_url=archived,
+    )
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:

@@ -32,11 +32,11 @@ if TYPE_CHECKING:
     from rightswatch.fetch_browser import BrowserRenderer
 
 __all__ = [
+    "PDF_TYPE",
     "FetchError",
     "Fetcher",
     "HostLimiter",
     "NotModified",
-    "PDF_TYPE",
     "Page",
     "Validators",
     "decode_html",
@@ -297,35 +297,25 @@ class Fetcher:
                         retryable=True,
                     )
                 chunks.append(chunk)
-        except requests.exceptions.ChunkedEncodingError as exc:
-            raise FetchError(
-                url,
-                "truncated",
-                f"body ended early: {inner_reason(exc)}",
-                status=resp.status_code,
-                retryable=True,
-            ) from None
-        except requests.exceptions.ContentDecodingError:
-            raise FetchError(
-                url, "decode", "compressed body could not be decoded", status=resp.status_code
-            ) from None
-        except requests.ConnectionError as exc:
-            raise FetchError(
-                url,
-                "truncated",
-                f"connection lost mid-body: {inner_reason(exc)}",
-                status=resp.status_code,
-                retryable=True,
-            ) from None
-        except requests.Timeout:
-            raise FetchError(
-                url,
-                "timeout",
-                "body stalled (fetch.timeout)",
-                status=resp.status_code,
-                retryable=True,
-            ) from None
+        except requests.RequestException as exc:
+            raise _body_error(url, exc, resp.status_code) from None
         return b"".join(chunks)
+
+
+def _body_error(url: str, exc: requests.RequestException, status: int) -> FetchError:
+    """What went wrong while the body was arriving."""
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        reason = f"body ended early: {inner_reason(exc)}"
+        return FetchError(url, "truncated", reason, status=status, retryable=True)
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return FetchError(url, "decode", "compressed body could not be decoded", status=status)
+    if isinstance(exc, requests.ConnectionError):
+        reason = f"connection lost mid-body: {inner_reason(exc)}"
+        return FetchError(url, "truncated", reason, status=status, retryable=True)
+    if isinstance(exc, requests.Timeout):
+        reason = "body stalled (fetch.timeout)"
+        return FetchError(url, "timeout", reason, status=status, retryable=True)
+    return FetchError(url, "network", f"body failed: {inner_reason(exc)}", status=status)
 
 
 def _trusted(url: str, trusted: Collection[str] | None) -> Collection[str]:

@@ -10,6 +10,7 @@ before a render starts; the page's own requests pass `may_request` or are aborte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import threading
 import time
@@ -105,10 +106,8 @@ class BrowserRenderer:
         if self._loop.is_closed():
             return
         done = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
-        try:
+        with contextlib.suppress(Exception):  # closing must not hide the run's own result
             done.result(timeout=30)
-        except Exception:  # closing must not hide the run's own result
-            pass
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
         self._loop.close()
@@ -188,10 +187,10 @@ class BrowserRenderer:
             raise FetchError(url, "http", "the browser got no response for the page")
         _check_response(url, response.status, response.headers.get("content-type", ""))
         remaining = timeout - (time.monotonic() - started)
-        try:  # scripts that fetch more data: give them until the network is quiet
+        # Scripts that fetch more data get until the network is quiet; a page that never goes
+        # quiet is read as it stands.
+        with contextlib.suppress(PlaywrightTimeout):
             await page.wait_for_load_state("networkidle", timeout=max(remaining, 0.1) * 1000)
-        except PlaywrightTimeout:
-            pass  # a page that never goes quiet is read as it stands
         html: str = await page.content()
         body = html.encode("utf-8")
         if len(body) > self.settings.max_bytes:

@@ -10,7 +10,7 @@ from urllib3.exceptions import NameResolutionError, ReadTimeoutError
 
 from rightswatch.config import FetchSettings
 
-__all__ = ["FetchError", "no_dns", "inner_reason", "request_error"]
+__all__ = ["FetchError", "inner_reason", "no_dns", "request_error"]
 
 
 class FetchError(Exception):

@@ -65,8 +65,11 @@ def assess(
         match = _BLOCK_TEXT.search(text)
         if match:
             return Verdict(f"the page says {match.group(0)!r}: a block or interstitial page", False)
-    if baseline is None:
-        return None
+    return None if baseline is None else _sudden_loss(doc, baseline, settings)
+
+
+def _sudden_loss(doc: Document, baseline: Document, settings: GuardSettings) -> Verdict | None:
+    """A page that lost much of what its baseline had at once; it may persist (accept_after)."""
     if baseline.words and doc.words < baseline.words * settings.min_words_ratio:
         return Verdict(
             f"the text shrank from {baseline.words:,} to {doc.words:,} words at once "

@@ -11,6 +11,7 @@ the reports' Content-Security-Policy, escape all page text and need no JavaScrip
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -102,7 +103,7 @@ def _pairs(
             docs[record.content_hash] = store.document(watch.id, record.content_hash)
         return docs[record.content_hash]
 
-    for old, new in zip(history, history[1:], strict=False):
+    for old, new in itertools.pairwise(history):
         yield old, load(old), new, load(new)
 
 

@@ -32,21 +32,21 @@ from rightswatch.summary import RunSummary
 
 __all__ = [
     "ARTIFACT_KEY",
+    "ShardRun",
     "TransientFailure",
     "batch_label",
+    "batch_results",
     "check_watches_task",
+    "collect_shards",
     "deliver_channel_task",
+    "delivery_result",
     "open_context",
     "plan_batches",
+    "publish_artifacts",
     "recheck_all",
     "recheck_watch_task",
-    "will_recheck",
-    "publish_artifacts",
-    "batch_results",
-    "collect_shards",
-    "delivery_result",
-    "ShardRun",
     "start_shards",
+    "will_recheck",
 ]
 
 ARTIFACT_KEY = "rightswatch-digest"
@@ -66,13 +66,15 @@ def will_recheck(result: WatchResult, config: Config) -> bool:
     return result.status == "error" and result.retryable and config.run.task_retries > 0
 
 
-def _transient(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
+def _transient(task: Any, task_run: TaskRun, state: State[Any]) -> bool:  # noqa: ARG001 - Prefect's retry_condition_fn signature
     return isinstance(state.data, TransientFailure)
 
 
 @task(name="check-watches", task_run_name="check {label}", cache_policy=NO_CACHE, log_prints=False)
 async def check_watches_task(
-    watches: list[Watch], ctx: CheckContext, label: str
+    watches: list[Watch],
+    ctx: CheckContext,
+    label: str,  # noqa: ARG001 - named in task_run_name
 ) -> list[WatchResult]:
     # Async around a worker thread, so Prefect's timeout really ends the task run: a sync task
     # in a thread cannot be interrupted. The abandoned thread is itself bounded by fetch timeouts.

@@ -22,7 +22,8 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     with prefect_test_harness(server_startup_timeout=90):
         url = PREFECT_API_URL.value()
-        assert url and url.startswith("http://127.0.0.1")
+        assert url
+        assert url.startswith("http://127.0.0.1")
         yield url
 
 

@@ -39,7 +39,8 @@ def test_broken_config_exits_2_with_the_message_and_nothing_on_stdout(tmp_path: 
 def test_unknown_watch_id_is_a_usage_error(tmp_path: Path, loopback: Loopback) -> None:
     cfg = write_config(tmp_path / "rw.yaml", tmp_path / "s", [("kz", loopback.url("/kz"), "auto")])
     proc = run(["check", "--watch", "nope", "--config", str(cfg)], dict(os.environ))
-    assert proc.returncode == 2 and "unknown watch id(s) nope; configured: kz" in proc.stderr
+    assert proc.returncode == 2
+    assert "unknown watch id(s) nope; configured: kz" in proc.stderr
 
 
 def test_dead_url_exits_1_with_its_error_and_other_watches_still_checked(
@@ -60,7 +61,8 @@ def test_dead_url_exits_1_with_its_error_and_other_watches_still_checked(
     by_id = {w["id"]: w for w in report["watches"]}
     assert by_id["dead"]["status"] == "error"
     assert by_id["dead"]["error"].startswith("http://127.0.0.1:9/report: connection failed")
-    assert by_id["kz"]["status"] == "baseline" and by_id["kz"]["error"] is None
+    assert by_id["kz"]["status"] == "baseline"
+    assert by_id["kz"]["error"] is None
     assert set(by_id["kz"]) >= {"id", "url", "status", "changes", "error"}
     assert report["deliveries"] == []
     assert "Traceback" not in proc.stderr
@@ -79,7 +81,8 @@ def test_human_output_is_a_summary_table_and_the_digest(
     assert proc.returncode == 0, proc.stderr
     assert "Freedom of Expression — modified" in proc.stdout
     assert "+ In December, a court in Nur-Sultan fined the editor" in proc.stdout
-    assert "│ kz" in proc.stdout and "changed" in proc.stdout
+    assert "│ kz" in proc.stdout
+    assert "changed" in proc.stdout
     assert "Flow run" not in proc.stdout + proc.stderr  # Prefect's own logs stay quiet
 
 

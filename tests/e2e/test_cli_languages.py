@@ -41,6 +41,7 @@ def test_check_json_quotes_only_the_corrected_sentence_in_every_edition(
         assert sentence["old"] == normalize(edition.sentence), lang
         assert edition.new_figure in sentence["new"]
         [fact] = change["facts"]
-        assert fact["kind"] == "changed" and fact["type"] == "number"
+        assert fact["kind"] == "changed"
+        assert fact["type"] == "number"
         assert fact["old"].startswith(edition.old_figure), lang
         assert [to_ascii_digits(fact[k]).split()[0] for k in ("old", "new")] == ["140", "152"]

@@ -49,7 +49,7 @@ def test_prefect_deploy_all_registers_the_daily_deployment(
     prefect_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = copy_checkout(tmp_path)
-    run = dict(cwd=project, env=prefect_env, capture_output=True, text=True, timeout=180)
+    run = {"cwd": project, "env": prefect_env, "capture_output": True, "text": True, "timeout": 180}
     pool = subprocess.run(
         [PREFECT, "work-pool", "create", "rightswatch", "--type", "process", "--overwrite"], **run
     )  # type: ignore[call-overload]
@@ -131,7 +131,8 @@ def test_served_deployment_runs_on_prefect_deployment_run(
     assert triggered.returncode == 0, triggered.stdout + triggered.stderr + served
     assert "Completed" in triggered.stdout + triggered.stderr
     history = open_store(tmp_path / "snapshots").history("kz")
-    assert len(history) == 1 and history[0].sections == 15
+    assert len(history) == 1
+    assert history[0].sections == 15
 
 
 def test_deployed_from_a_script_with_a_stale_pwd_runs_on_a_process_worker(
@@ -151,7 +152,7 @@ def test_deployed_from_a_script_with_a_stale_pwd_runs_on_a_process_worker(
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**prefect_env, "PWD": str(elsewhere), "PREFECT_WORKER_QUERY_SECONDS": "1"}
-    run = dict(cwd=project, env=env, capture_output=True, text=True, timeout=180)
+    run = {"cwd": project, "env": env, "capture_output": True, "text": True, "timeout": 180}
     pool = subprocess.run(
         [PREFECT, "work-pool", "create", "rightswatch", "--type", "process", "--overwrite"], **run
     )  # type: ignore[call-overload]
@@ -168,8 +169,15 @@ def test_deployed_from_a_script_with_a_stale_pwd_runs_on_a_process_worker(
     )
     try:
         triggered = subprocess.run(
-            [PREFECT, "deployment", "run", "rightswatch-monitor/daily", "--watch"]
-            + ["--watch-timeout", "180"],
+            [
+                PREFECT,
+                "deployment",
+                "run",
+                "rightswatch-monitor/daily",
+                "--watch",
+                "--watch-timeout",
+                "180",
+            ],
             **{**run, "timeout": 240},
         )  # type: ignore[call-overload]
     finally:
@@ -184,4 +192,5 @@ def test_deployed_from_a_script_with_a_stale_pwd_runs_on_a_process_worker(
     assert triggered.returncode == 0, triggered.stdout + triggered.stderr + logs
     assert "Completed" in triggered.stdout + triggered.stderr
     history = open_store(project / "snapshots").history("kz")
-    assert len(history) == 1 and history[0].sections == 15
+    assert len(history) == 1
+    assert history[0].sections == 15

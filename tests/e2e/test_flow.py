@@ -86,10 +86,8 @@ def test_baseline_then_changed_and_unchanged_pages(
     kz = next(w for w in second["watches"] if w["id"] == "kz")
     [change] = kz["changes"]
     assert (change["section"], change["kind"]) == ("Torture", "modified")
-    assert (
-        change["facts"][0]["old"] == "140 complaints"
-        and change["facts"][0]["new"] == "152 complaints"
-    )
+    assert change["facts"][0]["old"] == "140 complaints"
+    assert change["facts"][0]["new"] == "152 complaints"
     assert [(d["channel"], d["status"], d["events"]) for d in second["deliveries"]] == [
         ("console", "sent", 1)
     ]
@@ -98,14 +96,20 @@ def test_baseline_then_changed_and_unchanged_pages(
     assert "fact 140 complaints → 152 complaints (number)" in printed
 
     artifact = Artifact.get("rightswatch-digest")
-    assert artifact is not None and artifact.data is not None
+    assert artifact is not None
+    assert artifact.data is not None
     markdown = str(artifact.data)
-    assert "1 changed" in markdown and "2 unchanged" in markdown and "1 error" in markdown
-    assert "Torture" in markdown and "**152 complaints**" in markdown
+    assert "1 changed" in markdown
+    assert "2 unchanged" in markdown
+    assert "1 error" in markdown
+    assert "Torture" in markdown
+    assert "**152 complaints**" in markdown
     assert "**gone** (error)" in markdown
     [report] = (tmp_path / "snapshots" / "kz" / "reports").glob("*.html")
-    assert "<ins>152</ins>" in report.read_text() and "[Full report](file://" in markdown
-    assert kz["snapshot"] and report.name.startswith(kz["snapshot"][:8])
+    assert "<ins>152</ins>" in report.read_text()
+    assert "[Full report](file://" in markdown
+    assert kz["snapshot"]
+    assert report.name.startswith(kz["snapshot"][:8])
 
     third = monitor(config_path=str(cfg))
     assert statuses(third)["kz"] == "unchanged"
@@ -114,9 +118,11 @@ def test_baseline_then_changed_and_unchanged_pages(
     # "watch failing" notice for `gone`, after its third failed check in a row.
     assert [(d["channel"], d["events"]) for d in third["deliveries"]] == [("console", 1)]
     printed = capsys.readouterr().out
-    assert "gone: 3 consecutive failed checks" in printed and "Torture" not in printed
+    assert "gone: 3 consecutive failed checks" in printed
+    assert "Torture" not in printed
     store = open_store(tmp_path / "snapshots")
-    assert len(store.history("kz")) == 2 and len(store.history("kz-ru")) == 1
+    assert len(store.history("kz")) == 2
+    assert len(store.history("kz-ru")) == 1
 
 
 def test_transient_fetch_error_is_retried_within_the_run(
@@ -159,7 +165,8 @@ def test_watch_subset_and_no_notify_keep_changes_pending(
     assert statuses(monitor(config_path=str(cfg), watches=["kz"])) == {"kz": "baseline"}
     site.serve("/kz", EDITED)
     quiet = monitor(config_path=str(cfg), watches=["kz"], notify=False)
-    assert statuses(quiet) == {"kz": "changed"} and quiet["deliveries"] == []
+    assert statuses(quiet) == {"kz": "changed"}
+    assert quiet["deliveries"] == []
     later = monitor(config_path=str(cfg), watches=["kz"])
     assert statuses(later) == {"kz": "unchanged"}
     assert [(d["channel"], d["status"], d["events"]) for d in later["deliveries"]] == [

@@ -46,7 +46,8 @@ def test_the_flow_follows_discovered_pages_and_reports_translation_lag(
     loopback.page("/en", TORTURE)
     second = monitor(config_path=str(cfg), notify=False)
     found = [w for w in second["watches"] if w["id"] not in ("kz-en", "kz-ru", "wr")]
-    assert len(found) == 2 and {w["status"] for w in found} == {"baseline"}
+    assert len(found) == 2
+    assert {w["status"] for w in found} == {"baseline"}
 
     time.sleep(2)
     third = monitor(config_path=str(cfg), notify=True)

@@ -18,9 +18,12 @@ from tests.e2e.conftest import FIXTURES, ROOT, rightswatch_bin, write_config
 from tests.loopback import Loopback
 
 FOREIGN_REVISION = "27d8f4e1a6c9"  # what a newer Prefect left in a shared ~/.prefect
-TEXT: dict[str, object] = dict(
-    capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL
-)
+TEXT: dict[str, object] = {
+    "capture_output": True,
+    "text": True,
+    "timeout": 240,
+    "stdin": subprocess.DEVNULL,
+}
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +48,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     ).stdout.strip()
     deps = sysconfig.get_paths(vars={"base": sys.prefix, "platbase": sys.prefix})["purelib"]
     (Path(site) / "dependencies.pth").write_text(deps + "\n", encoding="utf-8")
-    yield venv
+    return venv
 
 
 def outside_env(base: dict[str, str], tmp_path: Path) -> dict[str, str]:
@@ -89,7 +92,8 @@ def test_the_wheel_checks_a_page_and_runs_the_demo_outside_any_checkout(
 
     demo = subprocess.run([str(rightswatch), "demo"], cwd=tmp_path, env=env, **TEXT)
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    assert "changed" in demo.stdout and "Traceback" not in demo.stderr
+    assert "changed" in demo.stdout
+    assert "Traceback" not in demo.stderr
 
 
 def test_demo_runs_when_another_prefect_migrated_the_shared_prefect_home(tmp_path: Path) -> None:

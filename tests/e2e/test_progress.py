@@ -64,5 +64,6 @@ def test_a_failure_that_stays_transient_ends_as_an_error_after_the_task_retries(
     cfg = write_config(tmp_path / "rw.yaml", tmp_path / "snapshots", [("kz", url, "auto")])
     summary = monitor(config_path=str(cfg), notify=False)
     [kz] = summary["watches"]
-    assert kz["status"] == "error" and "503" in kz["error"]
+    assert kz["status"] == "error"
+    assert "503" in kz["error"]
     assert len(loopback.requests_to("/kz")) == 2  # task_retries: 1 → checked twice in all

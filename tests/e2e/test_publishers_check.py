@@ -76,7 +76,8 @@ def test_amnesty_overwrite_with_next_years_report_is_an_edition(
     assert _check(cfg, prefect_env)["status"] == "baseline"
     loopback.page("/en/location/europe/kazakhstan/report-kazakhstan/", pub.amnesty(2024))
     watch = _check(cfg, prefect_env)
-    assert watch["status"] == "edition" and watch["changes"] == []
+    assert watch["status"] == "edition"
+    assert watch["changes"] == []
     assert watch["title"] == "Kazakhstan 2024"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import threading
@@ -43,7 +44,7 @@ def test_check_history_diff_and_outbox_work_on_an_s3_store(
     url = s3.bucket("e2e-cli")
     body = {"page": BASE}
     page = loopback.route(
-        "/kz", lambda req: Reply(200, body["page"], {"Content-Type": "text/html; charset=utf-8"})
+        "/kz", lambda _req: Reply(200, body["page"], {"Content-Type": "text/html; charset=utf-8"})
     )
     cfg = _s3_config(tmp_path, s3, f"{url}/team", page)
     env = {**prefect_env, **s3.env}
@@ -63,9 +64,11 @@ def test_check_history_diff_and_outbox_work_on_an_s3_store(
     assert any("/reports/" in k for k in keys)
 
     history = _rw(["history", "kz", "--config", str(cfg)], env)
-    assert history.returncode == 0 and "kz: 2 snapshots" in history.stdout
+    assert history.returncode == 0
+    assert "kz: 2 snapshots" in history.stdout
     diff = _rw(["diff", "kz", "--config", str(cfg)], env)
-    assert diff.returncode == 0 and "Torture" in diff.stdout, diff.stderr
+    assert diff.returncode == 0, diff.stderr
+    assert "Torture" in diff.stdout, diff.stderr
     outbox = _rw(["outbox", "--config", str(cfg)], env)
     assert outbox.returncode == 0, outbox.stderr
 
@@ -144,7 +147,8 @@ def test_a_shard_no_worker_takes_is_reclaimed_and_checked_by_the_parent(
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs()
     shards = [r for r in runs if r.parameters.get("run_key") and r.state is not None]
-    assert shards and all(r.state.is_cancelled() for r in shards)  # type: ignore[union-attr]
+    assert shards
+    assert all(r.state.is_cancelled() for r in shards)
 
 
 def test_per_host_delay_holds_across_two_workers_through_a_global_rate_limit(
@@ -182,7 +186,7 @@ def test_per_host_delay_holds_across_two_workers_through_a_global_rate_limit(
     starts = sorted(s.at for s in loopback.seen if s.path in pages)
 
     assert len(starts) == 6
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     # One request every 0.5 s for the host as a whole, whichever worker sends it.
     assert min(gaps) >= 0.3, gaps
     for fetcher in workers:

@@ -14,12 +14,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import rightswatch.store.blobs as blobs  # noqa: E402
-from rightswatch.check import CheckContext, check_watch  # noqa: E402
-from rightswatch.config import load_config  # noqa: E402
-from rightswatch.deliver import channels_to_deliver, deliver_channel  # noqa: E402
-from rightswatch.fetch import Fetcher  # noqa: E402
-from rightswatch.store import open_store  # noqa: E402
+import rightswatch.store.blobs as blobs
+from rightswatch.check import CheckContext, check_watch
+from rightswatch.config import load_config
+from rightswatch.deliver import channels_to_deliver, deliver_channel
+from rightswatch.fetch import Fetcher
+from rightswatch.store import open_store
 
 
 def main() -> None:

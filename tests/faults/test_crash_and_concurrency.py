@@ -105,9 +105,8 @@ def template(loopback: Loopback, tmp_path: Path) -> Path:
     hook = Receiver(loopback, "/hook-baseline")
     cfg = write_config(tmp_path / "base.yaml", tmp_path / "template", loopback, hook.url)
     done = run_core(cfg)
-    assert done.returncode == 0 and "statuses baseline,baseline,baseline" in done.stdout, (
-        done.stderr
-    )
+    assert done.returncode == 0, done.stderr
+    assert "statuses baseline,baseline,baseline" in done.stdout, done.stderr
     serve(loopback, 1)
     return tmp_path / "template"
 
@@ -122,7 +121,8 @@ def test_kill_9_at_seeded_points_loses_nothing_and_doubles_nothing(
     )
     writes = int(re.search(r"writes (\d+)", probe.stdout).group(1))  # type: ignore[union-attr]
     expected = delivered_changes(probe_hook)
-    assert len(expected) == 3 and writes >= 12
+    assert len(expected) == 3
+    assert writes >= 12
     points = sorted(random.Random(SEED).sample(range(2 * writes), KILL_POINTS))
     for point in points:
         snapshots = tmp_path / f"kill-{point}"

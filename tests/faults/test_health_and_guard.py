@@ -43,7 +43,8 @@ channels:
     for _ in range(4):
         assert run()["watches"][0]["status"] == "error"
     [failing] = notices(ops, "failing")  # after 2 failures, and never repeated
-    assert failing["watch_id"] == "kz" and "2 consecutive failed checks" in failing["message"]
+    assert failing["watch_id"] == "kz"
+    assert "2 consecutive failed checks" in failing["message"]
     assert "HTTP 503" in failing["message"]
     page.fault = None
     assert run()["watches"][0]["status"] == "unchanged"
@@ -75,7 +76,8 @@ def test_a_large_deletion_is_suspect_until_it_persists(
     ).encode()
     assert len(extract(page.body.decode(), page.url).sections) == 6
     first = run()
-    assert first["status"] == "suspect" and "seen 1 of 2 runs" in first["error"]
+    assert first["status"] == "suspect"
+    assert "seen 1 of 2 runs" in first["error"]
     assert hook.accepted == []
     second = run()
     assert second["status"] == "changed"
@@ -95,4 +97,5 @@ def test_a_block_page_is_never_accepted_however_long_it_lasts(
     page.fault = Reply(200, CAPTCHA, HTML)
     for _ in range(3):
         result = monitor(config_path=str(cfg))["watches"][0]
-        assert result["status"] == "suspect" and "Just a moment" in result["error"]
+        assert result["status"] == "suspect"
+        assert "Just a moment" in result["error"]

@@ -112,13 +112,15 @@ def test_an_index_follows_its_own_host_and_never_requests_another(
     report = RunSummary(started_at=now, finished_at=now, watches=[result]).as_json()
     assert report["watches"][0]["refused_links"] == [{"url": elsewhere, "reason": refused.reason}]
     [notice] = [e for e in ctx.outbox.events("w") if e.kind == "refused"]
-    assert notice.url == elsewhere and refused.reason in (notice.message or "")
+    assert notice.url == elsewhere
+    assert refused.reason in (notice.message or "")
     assert check_watch(ctx.config.watches[0], ctx).refused_links == [refused]  # every run...
     assert len([e for e in ctx.outbox.events("w") if e.kind == "refused"]) == 1  # ...one notice
     assert _paths(two) == []
     assert deliver_channel("console", ctx.config, ctx.outbox).status == "sent"
     printed = " ".join(capsys.readouterr().out.split())
-    assert "link not followed: Russia" in printed and elsewhere in printed
+    assert "link not followed: Russia" in printed
+    assert elsewhere in printed
     assert "is not the index's own host" in printed
 
 
@@ -129,13 +131,15 @@ def test_a_redirect_to_another_loopback_address_is_refused_at_the_hop(
     url = loopback.route("/page", Reply(302, b"", {"Location": target}))
     ctx = _ctx(_config(tmp_path, url))
     result = check_watch(ctx.config.watches[0], ctx)
-    assert result.status == "error" and not result.retryable
+    assert result.status == "error"
+    assert not result.retryable
     assert result.error == (
         f"{url}: refused at redirect 1 to {target}: 127.0.0.3 is a loopback address; "
         "set fetch.allow_private: true if this is intended"
     )
     assert _paths(three) == []
-    assert ctx.store.history("w") == [] and ctx.store.state("w").last_status == "error"
+    assert ctx.store.history("w") == []
+    assert ctx.store.state("w").last_status == "error"
 
 
 def test_with_allow_private_the_redirect_is_followed(
@@ -157,7 +161,8 @@ def test_a_redirect_to_another_port_of_the_watched_host_is_not_trusted(
         target = admin.page("/console", KZ)
         url = loopback.route("/page", Reply(301, b"", {"Location": target}))
         result = check_watch(_config(tmp_path, url).watches[0], _ctx(_config(tmp_path, url)))
-        assert result.status == "error" and "127.0.0.1 is a loopback address" in str(result.error)
+        assert result.status == "error"
+        assert "127.0.0.1 is a loopback address" in str(result.error)
         assert _paths(admin) == []
 
 
@@ -171,7 +176,7 @@ class Dns:
         self.names, self.later = names, later
         self.lookups: list[str] = []
 
-    def __call__(self, host: str, port: int) -> list[str]:
+    def __call__(self, host: str, port: int) -> list[str]:  # noqa: ARG002 - the Resolver signature
         seen = host in self.lookups
         self.lookups.append(host)
         if seen and host in self.later:
@@ -234,7 +239,8 @@ def test_resolver_index_links_to_a_private_address_and_another_host_are_not_fetc
     assert set(reasons) == {private, other}
     assert "(a private address (RFC 1918))" in reasons[private]
     assert "other.example" in reasons[other]
-    assert "other.example" not in dns.lookups and CHAPTER + "other" not in _paths(loopback)
+    assert "other.example" not in dns.lookups
+    assert CHAPTER + "other" not in _paths(loopback)
     [watched] = discovered_watches(config, ctx.store)
     assert check_watch(watched, ctx).status == "baseline"
 
@@ -249,7 +255,8 @@ def test_resolver_a_redirect_to_a_private_host_is_refused_and_allow_private_foll
     result = check_watch(
         _config(tmp_path, url).watches[0], _ctx(_config(tmp_path, url), _policy(dns))
     )
-    assert result.status == "error" and not result.retryable
+    assert result.status == "error"
+    assert not result.retryable
     assert "intranet.example resolves to 127.0.0.2, 127.0.0.2 is a loopback address" in str(
         result.error
     )
@@ -275,15 +282,15 @@ def test_resolver_dns_rebinding_connects_to_the_checked_address_only(
         )
         assert result.status == "baseline", result.error
         assert result.title == "World Report 2021: Kazakhstan"
-        assert _paths(private) == [] and "/page" in _paths(loopback)
+        assert _paths(private) == []
+        assert "/page" in _paths(loopback)
         assert dns.lookups.count("rebind.example") == 1  # checked once, connected to that answer
         # A second fetch looks again: now the name is private, and the policy refuses it.
         again = check_watch(
             _config(tmp_path, url).watches[0], _ctx(_config(tmp_path, url), _policy(dns))
         )
-        assert again.status == "error" and "rebind.example resolves to 127.0.0.2" in str(
-            again.error
-        )
+        assert again.status == "error"
+        assert "rebind.example resolves to 127.0.0.2" in str(again.error)
         assert _paths(private) == []
 
 
@@ -321,9 +328,12 @@ def test_a_hostile_title_and_link_yield_a_slug_id_inside_the_store(
     ctx = _ctx(config, _policy(dns))
     check_watch(config.watches[0], ctx)
     state = load_index(ctx.store, "w")
-    assert state is not None and state.discovered
+    assert state is not None
+    assert state.discovered
     for item in state.discovered:
-        assert WATCH_ID.fullmatch(item.id) and ".." not in item.id and "/" not in item.id
+        assert WATCH_ID.fullmatch(item.id)
+        assert ".." not in item.id
+        assert "/" not in item.id
     for watched in discovered_watches(config, ctx.store):
         result: WatchResult = check_watch(watched, ctx)
         assert result.status == "baseline", result.error
@@ -349,8 +359,10 @@ def test_max_auto_watches_bounds_the_pages_one_index_adds(
     assert "over max_auto_watches (2)" in first.refused_links[0].reason
     loopback.page("/wr", _index([(CHAPTER + n, n) for n in names]))
     later = check_watch(config.watches[0], ctx)
-    assert later.status == "changed" and later.publications == ["d", "e"]  # reported...
+    assert later.status == "changed"
+    assert later.publications == ["d", "e"]
     assert len(discovered_watches(config, ctx.store)) == 2  # ...not watched
     assert loopback.requests_to(CHAPTER + "d") == []
     [notice, _] = [e for e in ctx.outbox.events("w") if e.kind == "publication"]
-    assert "not watched" in (notice.message or "") and "max_auto_watches" in (notice.message or "")
+    assert "not watched" in (notice.message or "")
+    assert "max_auto_watches" in (notice.message or "")

@@ -61,7 +61,8 @@ channels:
         if p.is_file() and not p.name.endswith(".gz")
     ]
     for text in outputs:
-        assert TOKEN not in text and PASSWORD not in text
+        assert TOKEN not in text
+        assert PASSWORD not in text
     assert "slack channel 'slack': 127.0.0.1 answered HTTP 500" in json.dumps(report)
 
 

@@ -42,7 +42,7 @@ class Sites:
         self.hosts = [stack.enter_context(serving(f"127.0.0.{n}")) for n in (1, 2, 3)]
         base = (FIXTURES / "hrw_kazakhstan_2021.html").read_bytes()
         self.edited = (FIXTURES / "pairs" / "torture_number.html").read_bytes()
-        self.body = {n: base for n in range(PAGES)}
+        self.body = dict.fromkeys(range(PAGES), base)
         self.urls = [self.hosts[n % 3].route(f"/wr/{n}", self._route(n)) for n in range(PAGES)]
 
     def _route(self, n: int) -> object:
@@ -201,7 +201,8 @@ def test_the_production_setup_shards_a_sweep_across_two_workers(
         assert all(n >= 2 for n in _submissions(state)), _submissions(state)
 
         limits = _prefect(env, "global-concurrency-limit", "ls")
-        assert "host:127.0.0.2" in limits and "watch:wr-042" in limits
+        assert "host:127.0.0.2" in limits
+        assert "watch:wr-042" in limits
 
         # A failed flow run reaches the alert webhook through the automation.
         env_missing = str(tmp_path / "missing.yaml")

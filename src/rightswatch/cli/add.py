@@ -116,7 +116,7 @@ def append_watch(text: str, entry: dict[str, Any]) -> str:
     watches = data.get("watches")
     if isinstance(watches, CommentedSeq) and len(watches) and not watches.fa.flow_style():
         return _insert_after_last(text, data, watches, entry)
-    if watches is None or isinstance(watches, CommentedSeq) and not len(watches):
+    if watches is None or (isinstance(watches, CommentedSeq) and not len(watches)):
         watches = data["watches"] = CommentedSeq()
     if not isinstance(watches, CommentedSeq):
         raise ValueError("`watches` in the config file is not a list")

@@ -122,7 +122,7 @@ def show(
     config: ConfigOption = None,
 ) -> None:
     """Print a stored snapshot."""
-    cfg, store = _open(config, watch_id)
+    _cfg, store = _open(config, watch_id)
     record, doc = _load(store, watch_id, at)
     if as_json:
         sys.stdout.write(doc.model_dump_json(indent=2) + "\n")

@@ -5,9 +5,7 @@ The schema is a contract with outside scripts: keys are only ever added, never r
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from rightswatch.config.machine import browser_problem
 from rightswatch.profile_names import PROFILE_NAMES
 
 WATCH_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -383,25 +382,6 @@ class Config(_Strict):
                 return watch
         known = ", ".join(w.id for w in self.watches) or "none"
         raise KeyError(f"no watch with id {watch_id!r}; configured watches: {known}")
-
-
-def browser_problem(executable: str | None) -> str | None:
-    """Why `render: browser` cannot work on this machine, or None."""
-    if importlib.util.find_spec("playwright") is None:
-        return "the Playwright package is missing: pip install 'rightswatch[browser]'"
-    if executable is not None:
-        if shutil.which(executable) is None:
-            return (
-                f"fetch.browser_executable {executable!r} is not an executable; install "
-                "Chromium (Debian: apt-get install chromium) or fix the path"
-            )
-        return None
-    if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
-        return (
-            "Chromium is not installed: install the Debian package `chromium` "
-            "(apt-get install chromium), or set fetch.browser_executable"
-        )
-    return None
 
 
 def is_remote(location: str | Path) -> bool:

@@ -54,9 +54,8 @@ def body_chrome(
             return True
         if not looks_like_chrome(tag):
             return False
-        if keep_heading_wrappers and tag.name not in SKIP_TAGS and tag.find(HEADINGS):
-            return False  # checked only for flagged tags, so a long page is not rescanned
-        return True
+        # checked only for flagged tags, so a long page is not rescanned
+        return not (keep_heading_wrappers and tag.name not in SKIP_TAGS and tag.find(HEADINGS))
 
     return is_chrome
 

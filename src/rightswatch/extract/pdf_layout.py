@@ -7,6 +7,7 @@ Document is decided here, once.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -157,7 +158,7 @@ def _leading(lines: list[Line], body: float) -> float:
     """The usual gap between two body lines of one paragraph."""
     gaps = Counter(
         round(b.top - a.bottom, 1)
-        for a, b in zip(lines, lines[1:], strict=False)
+        for a, b in itertools.pairwise(lines)
         if a.page == b.page and 0 <= b.top - a.bottom < body * 2 and round(a.size, 1) == body
     )
     return max(gaps.most_common(1)[0][0], body * 0.3) if gaps else body * 0.4

@@ -47,7 +47,9 @@ def shell_reason(html: str, doc: Document) -> str | None:
     external = sum(1 for s in scripts if isinstance(s, Tag) and s.get("src"))
     visible = sum(len(s.text) for s in doc.sections)
     empty = _empty_container(soup)
-    if empty is None and not (inline >= max(SCRIPT_CHARS, 3 * visible) or external and not visible):
+    if empty is None and not (
+        inline >= max(SCRIPT_CHARS, 3 * visible) or (external and not visible)
+    ):
         return None
     if not scripts:
         return None  # no script can be filling it in: the page is really (nearly) empty

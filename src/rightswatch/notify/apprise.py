@@ -17,7 +17,7 @@ class AppriseChannel:
         self.name = name
         self.config = config
 
-    def send(self, digest: Digest, idempotency_key: str) -> None:
+    def send(self, digest: Digest, idempotency_key: str) -> None:  # noqa: ARG002 - the Channel interface
         notifier = apprise_lib.Apprise()
         if not notifier.add(reveal(self.config.url)):
             raise DeliveryError(

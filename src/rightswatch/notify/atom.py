@@ -172,7 +172,7 @@ class AtomChannel:
         self.name = name
         self.config = config
 
-    def send(self, digest: Digest, idempotency_key: str, skip_parts: int = 0) -> None:
+    def send(self, digest: Digest, idempotency_key: str, skip_parts: int = 0) -> None:  # noqa: ARG002 - the Channel interface
         entries = [event_entry(e, digest.report_link(e)) for e in digest.events]
         try:
             write_feed(

@@ -16,7 +16,7 @@ class ConsoleChannel:
         self.name = name
         self.config = config
 
-    def send(self, digest: Digest, idempotency_key: str) -> None:
+    def send(self, digest: Digest, idempotency_key: str) -> None:  # noqa: ARG002 - the Channel interface
         # sys.stdout at send time, so `check --json` can route the digest to stderr.
         console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
         for line in digest_rich(digest, plain=not console.is_terminal or console.no_color):

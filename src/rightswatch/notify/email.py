@@ -56,7 +56,6 @@ class EmailChannel:
         return client
 
     def send(self, digest: Digest, idempotency_key: str) -> None:
-        label = f"email channel {self.name!r}"
         message = build_message(self.config, digest, idempotency_key)
         try:
             with self._connect() as client:
@@ -64,46 +63,46 @@ class EmailChannel:
                     password = reveal(self.config.password) if self.config.password else ""
                     client.login(self.config.username, password)
                 client.send_message(message)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(
-                f"{label}: SMTP {exc.smtp_code} authentication failed at "
-                f"{self._where()}; check the username and password",
+        except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+            raise self._failure(exc) from None
+
+    def _failure(self, exc: Exception) -> DeliveryError:
+        """What an SMTP failure means to the user, and whether the next attempt may succeed."""
+        label, where = f"email channel {self.name!r}", self._where()
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            return DeliveryError(
+                f"{label}: SMTP {exc.smtp_code} authentication failed at {where}; check the "
+                "username and password",
                 retryable=False,
-            ) from None
-        except smtplib.SMTPRecipientsRefused as exc:
-            refused = ", ".join(sorted(exc.recipients))
-            raise DeliveryError(
-                f"{label}: {self._where()} refused every recipient ({refused})", retryable=False
-            ) from None
-        except smtplib.SMTPResponseException as exc:
-            text = (
-                exc.smtp_error.decode("utf-8", "replace")
-                if isinstance(exc.smtp_error, bytes)
-                else str(exc.smtp_error)
             )
-            raise DeliveryError(
-                f"{label}: SMTP {exc.smtp_code} {one_line(text)[:120]} at {self._where()}",
-                retryable=exc.smtp_code >= 400 and exc.smtp_code < 500,
-            ) from None
-        except ssl.SSLError as exc:
-            raise DeliveryError(
-                f"{label}: TLS failed at {self._where()}: {exc.reason or exc}; check "
-                "`security` and `ca_file`",
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            refused = ", ".join(sorted(exc.recipients))
+            return DeliveryError(
+                f"{label}: {where} refused every recipient ({refused})", retryable=False
+            )
+        if isinstance(exc, smtplib.SMTPResponseException):
+            error = exc.smtp_error
+            text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
+            return DeliveryError(
+                f"{label}: SMTP {exc.smtp_code} {one_line(text)[:120]} at {where}",
+                retryable=400 <= exc.smtp_code < 500,
+            )
+        if isinstance(exc, ssl.SSLError):
+            return DeliveryError(
+                f"{label}: TLS failed at {where}: {exc.reason or exc}; check `security` and "
+                "`ca_file`",
                 retryable=False,
-            ) from None
-        except smtplib.SMTPNotSupportedError:
-            raise DeliveryError(
-                f"{label}: {self._where()} does not offer STARTTLS or AUTH; check `security`",
+            )
+        if isinstance(exc, smtplib.SMTPNotSupportedError):
+            return DeliveryError(
+                f"{label}: {where} does not offer STARTTLS or AUTH; check `security`",
                 retryable=False,
-            ) from None
-        except (ConnectionRefusedError, smtplib.SMTPConnectError):
-            raise DeliveryError(f"{label}: SMTP connection refused at {self._where()}") from None
-        except TimeoutError:
-            raise DeliveryError(
-                f"{label}: no answer from {self._where()} within {self.config.timeout:g} s"
-            ) from None
-        except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(
-                f"{label}: SMTP failed at {self._where()}: "
-                f"{type(exc).__name__}: {one_line(str(exc))[:160]}"
-            ) from None
+            )
+        if isinstance(exc, ConnectionRefusedError | smtplib.SMTPConnectError):
+            return DeliveryError(f"{label}: SMTP connection refused at {where}")
+        if isinstance(exc, TimeoutError):
+            timeout = self.config.timeout
+            return DeliveryError(f"{label}: no answer from {where} within {timeout:g} s")
+        return DeliveryError(
+            f"{label}: SMTP failed at {where}: {type(exc).__name__}: {one_line(str(exc))[:160]}"
+        )

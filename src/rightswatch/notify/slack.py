@@ -159,7 +159,7 @@ class SlackChannel:
     def send(self, digest: Digest, idempotency_key: str) -> None:
         self.send_from(digest, idempotency_key, 0)
 
-    def send_from(self, digest: Digest, idempotency_key: str, skip_parts: int) -> None:
+    def send_from(self, digest: Digest, idempotency_key: str, skip_parts: int) -> None:  # noqa: ARG002 - the PartedChannel interface
         """Messages go in order; a failure says how many parts Slack already accepted, so a
         retry with the same key resumes instead of repeating them."""
         url = reveal(self.config.webhook_url)

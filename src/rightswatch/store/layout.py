@@ -26,13 +26,12 @@ from datetime import UTC, datetime
 
 __all__ = [
     "LOCK",
+    "TIME",
     "archive_queue",
     "archived",
-    "queued_save",
-    "TIME",
     "channel_lock",
-    "delivery",
     "deliveries",
+    "delivery",
     "doc",
     "event",
     "event_error",
@@ -42,6 +41,7 @@ __all__ = [
     "lock_owner",
     "outbox",
     "parts",
+    "queued_save",
     "raw",
     "record_id",
     "record_time",

@@ -9,7 +9,7 @@ Prefect layer passes global concurrency limits (see rightswatch.coordinate).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from typing import Any
 
 import fsspec
@@ -74,10 +74,8 @@ class FsspecBlobs:
         return bool(self.fs.exists(self._full(path)))
 
     def delete(self, path: str) -> None:
-        try:
+        with suppress(FileNotFoundError):
             self.fs.rm_file(self._full(path))
-        except FileNotFoundError:
-            pass
 
     def list(self, prefix: str) -> list[str]:
         try:
@@ -96,5 +94,5 @@ class FsspecBlobs:
             )
         return self._lock(name, timeout)
 
-    def sweep_temp(self, prefix: str, older_than: float) -> int:
+    def sweep_temp(self, prefix: str, older_than: float) -> int:  # noqa: ARG002 - the Blobs interface
         return 0  # writes are single PUTs: a killed writer leaves nothing half-written
