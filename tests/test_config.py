@@ -141,10 +141,10 @@ def test_unknown_channel_type() -> None:
 
 
 def test_unknown_profile() -> None:
-    msg = problem(GOOD.replace("profile: hrw-world-report", "profile: amnesty"))
+    msg = problem(GOOD.replace("profile: hrw-world-report", "profile: nonesuch"))
     assert msg == (
-        "cfg.yaml:5: watches[0].profile: unknown profile 'amnesty'; choose one of "
-        "auto, hrw-world-report, generic, css"
+        "cfg.yaml:5: watches[0].profile: unknown profile 'nonesuch'; choose one of "
+        "auto, hrw-world-report, amnesty, state-country-report, freedom-house, generic, css"
     )
 
 
