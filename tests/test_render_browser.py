@@ -22,7 +22,7 @@ from rightswatch.extract import extract
 from rightswatch.fetch import Fetcher, FetchError
 from rightswatch.fetch_browser import request_allowed
 from rightswatch.store import open_store
-from tests.loopback import Loopback, Reply
+from tests.loopback import Loopback, Reply, serving
 
 pytestmark = pytest.mark.slow
 
@@ -171,8 +171,9 @@ def test_one_browser_per_run_with_bounded_concurrency(loopback: Loopback) -> Non
         for t in threads:
             t.join(timeout=60)
         assert fetcher.renderer().launches == 1
-    assert loopback.max_in_flight == 2
-    assert all(len(loopback.requests_to(f"/p{i}")) == 1 for i in range(4))
+    seen = [(s.path, round(s.at, 2)) for s in loopback.seen]
+    assert loopback.max_in_flight == 2, seen
+    assert all(len(loopback.requests_to(f"/p{i}")) == 1 for i in range(4)), seen
 
 
 def test_robots_timeout_and_size_cap_apply(loopback: Loopback) -> None:
@@ -226,3 +227,34 @@ def test_sections_command_renders_with_render_browser(loopback: Loopback) -> Non
     assert [s["key"] for s in json.loads(rendered.stdout)["sections"]] == [
         s.key for s in extract(TWIN, url).sections
     ]
+
+
+HTML = {"Content-Type": "text/html"}
+REDIRECTING = """<html><head><title>Report</title></head><body><main><h1>Report</h1>
+<p id="out">waiting</p></main><script>
+fetch('/hop').then(r => r.text()).then(t => { document.getElementById('out').textContent = t; });
+</script></body></html>"""
+
+
+def test_a_rendered_page_redirected_to_another_host_is_refused_and_never_read(
+    loopback: Loopback,
+) -> None:
+    """Playwright's route hook never sees redirects, so a same-host request that redirects to
+    an intranet address is not blocked; the render is refused so nothing it loaded from there
+    reaches a snapshot or a digest."""
+    with serving("127.0.0.2") as intranet:
+        intranet.route(
+            "/secret",
+            Reply(200, b"INTRANET-SECRET", {"Access-Control-Allow-Origin": "*"}),
+        )
+        page = loopback.route("/page", Reply(200, REDIRECTING.encode(), HTML))
+        loopback.route("/hop", Reply(302, b"", {"Location": f"{intranet.base}/secret"}))
+        with (
+            Fetcher(config(Path("."), "browser").fetch) as fetcher,
+            pytest.raises(FetchError, match=r"refused: the rendered page was redirected"),
+        ):
+            fetcher.fetch(page, render="browser")
+        # the same page without the redirect renders as usual
+        loopback.route("/hop", Reply(200, b"from its own host", {"Content-Type": "text/plain"}))
+        with Fetcher(config(Path("."), "browser").fetch) as fetcher:
+            assert "from its own host" in fetcher.fetch(page, render="browser").text

@@ -169,6 +169,10 @@ class BrowserRenderer:
 
         page = await context.new_page()
         await page.route("**/*", lambda route: self._route(route, url))
+        # Redirects never reach the route hook; every hop is seen here, so a render that was
+        # redirected anywhere it may not go is refused below, whatever its DOM holds.
+        redirected: list[str] = []
+        page.on("request", lambda r: redirected.append(r.url) if r.redirected_from else None)
         timeout = self.settings.browser_timeout
         started, fetched_at = time.monotonic(), datetime.now(UTC)
         try:
@@ -191,6 +195,7 @@ class BrowserRenderer:
         # quiet is read as it stands.
         with contextlib.suppress(PlaywrightTimeout):
             await page.wait_for_load_state("networkidle", timeout=max(remaining, 0.1) * 1000)
+        _refuse_strays(url, [u for u in redirected if not self.may_request(u, url)])
         html: str = await page.content()
         body = html.encode("utf-8")
         if len(body) > self.settings.max_bytes:
@@ -211,6 +216,19 @@ class BrowserRenderer:
             validators=Validators(),
             fetched_at=fetched_at,
             elapsed=time.monotonic() - started,
+        )
+
+
+def _refuse_strays(url: str, strays: list[str]) -> None:
+    """A rendered page that reached another host through a redirect (which the route hook
+    cannot stop) is not read: what it loaded from there never becomes a snapshot or a digest."""
+    if strays:
+        raise FetchError(
+            url,
+            "refused",
+            f"refused: the rendered page was redirected to {strays[0]}, which is not the "
+            "page's own host nor in fetch.browser_allow; add that host to fetch.browser_allow "
+            "if this is intended",
         )
 
 
