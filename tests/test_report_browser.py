@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from rightswatch.diff import diff_documents
 from rightswatch.document import Document, Section
@@ -19,26 +16,6 @@ from rightswatch.render.report import ReportSide, render_report
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = Path(__file__).parents[1] / "src" / "rightswatch" / "samples"
 URL = "https://www.hrw.org/world-report/2021/country-chapters/kazakhstan"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.fail("Chromium is not installed: `make test` installs it (apt-get install chromium)")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=chromium, args=ARGS)
-        yield instance
-        instance.close()
 
 
 def report_file(tmp_path: Path, old: Document, new: Document, name: str = "report.html") -> Path:

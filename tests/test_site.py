@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from rightswatch.backfill import backfill
 from rightswatch.check import check_watches
@@ -22,7 +21,6 @@ from rightswatch.config import load_config
 from rightswatch.preserve import wayback_for
 from rightswatch.tasks import open_context
 from tests.loopback import Loopback
-from tests.test_report_browser import ARGS
 from tests.wayback import Capture, Wayback, wayback_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -30,17 +28,6 @@ BASE = (FIXTURES / "hrw_kazakhstan_2021.html").read_bytes()
 TORTURE = (FIXTURES / "pairs" / "torture_number.html").read_bytes()
 EXPRESSION = (FIXTURES / "pairs" / "expression_sentence.html").read_bytes()
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.fail("Chromium is not installed: `make test` installs it (apt-get install chromium)")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=chromium, args=ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
