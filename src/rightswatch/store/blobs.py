@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Protocol
 
 from filelock import FileLock, Timeout
+
+COMMIT_NAMES = ("state.json",)  # a watch's commit point: written last, after what it names
 
 
 class LockTimeout(RuntimeError):
@@ -45,10 +48,19 @@ class Blobs(Protocol):
 
 
 class LocalBlobs:
-    """Files under a directory; writes go temp file → fsync → rename → fsync directory."""
+    """Files under a directory; every write is temp file → rename, so a reader or a killed
+    writer never sees a mix. Durability is ordered at the commit point: before a file named in
+    `commit_names` (a watch's state.json) replaces the old one, every file written under the
+    same watch folder since its last commit is fsynced with its directory, then the commit file
+    itself. So after a power cut state never names a document, record or evidence file that is
+    not on disk, and a check pays its fsyncs once, at its commit, not on every write.
+    """
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, *, commit_names: tuple[str, ...] = COMMIT_NAMES) -> None:
         self.root = Path(root)
+        self.commit_names = commit_names
+        self._pending: dict[str, set[Path]] = {}  # watch folder → renamed, not yet fsynced
+        self._pending_lock = threading.Lock()
 
     def _path(self, path: str) -> Path:
         full = (self.root / path).resolve()
@@ -80,19 +92,41 @@ class LocalBlobs:
 
     def write(self, path: str, data: bytes) -> None:
         target = self._path(path)
+        folder = path.split("/", 1)[0]
+        commit = target.name in self.commit_names
+        if commit:
+            self.flush(folder)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if commit:
+                    handle.flush()
+                    os.fsync(handle.fileno())
             _before_rename(tmp, target)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
+        if commit:
+            _fsync_dir(target.parent)
+        else:
+            with self._pending_lock:
+                self._pending.setdefault(folder, set()).add(target)
+
+    def flush(self, folder: str | None = None) -> None:
+        """fsync what was written under `folder` (every folder: None) since its last commit."""
+        with self._pending_lock:
+            if folder is None:
+                files = {p for group in self._pending.values() for p in group}
+                self._pending.clear()
+            else:
+                files = self._pending.pop(folder, set())
+        for file in sorted(files):
+            _fsync_path(file)
+        for parent in sorted({file.parent for file in files}):
+            _fsync_dir(parent)
 
     def sweep_temp(self, prefix: str, older_than: float) -> int:
         removed = 0
@@ -122,6 +156,17 @@ class LocalBlobs:
 
 def _before_rename(tmp: str, target: Path) -> None:
     """Test seam: crash tests interrupt here, between the temp write and the rename."""
+
+
+def _fsync_path(file: Path) -> None:
+    try:
+        fd = os.open(file, os.O_RDONLY)
+    except OSError:
+        return  # replaced or deleted since: whatever is there now was synced by its writer
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:
