@@ -1,12 +1,12 @@
 """The parse step: build only the BeautifulSoup tree a profile reads (README "Performance").
 
-lxml parses the whole page in C (a fraction of a millisecond); the elements the profile and the
-page metadata read are located on that tree (the profile's `reads`, the signatures `auto`
-tests, <head>, the first <title>, <h1> and <time datetime>); everything else is pruned, and
-BeautifulSoup builds its tree from what is left. Each kept element keeps its ancestors with
-their attributes, so every selector in `reads` finds the same first element in the cut tree as
-in the whole page. When the container the profile needs is not found (so it would fall back to
-reading the whole page), the page is parsed whole, exactly as before.
+lxml parses the whole page in C (a fraction of a millisecond) and `auto` is decided on that
+tree. Then the elements the profile and the page metadata read are located there (the
+profile's `reads`, <head>, the first <title>, <h1> and <time datetime>), everything else is
+pruned, and BeautifulSoup builds its tree from what is left. Each kept element keeps its
+ancestors with their attributes, so every selector in `reads` finds the same first element in
+the cut tree as in the whole page. When the container the profile needs is not found (so it
+would fall back to reading the whole page), the page is parsed whole, exactly as before.
 """
 
 from __future__ import annotations
@@ -126,11 +126,7 @@ def _kept(spec: Profile, tree: _Tree, container: Element) -> list[Element]:
     head = next(tree.root.iter("head"), None)
     if head is None:
         raise _Whole()  # page_meta then searches the whole page for <meta>
-    selectors = [*spec.reads, *_META_EXTRAS]
-    for profile in PROFILES.values():  # so profiles.choose gives the same answer on the cut
-        if isinstance(profile.signature, SiteOrMarkup):
-            selectors += profile.signature.selectors
-    found = [tree.first(css) for css in selectors]
+    found = [tree.first(css) for css in (*spec.reads, *_META_EXTRAS)]
     return [head, container, *(el for el in found if el is not None)]
 
 
