@@ -58,15 +58,25 @@ class LocalBlobs:
 
     def __init__(self, root: str | Path, *, commit_names: tuple[str, ...] = COMMIT_NAMES) -> None:
         self.root = Path(root)
+        self._root = self.root.resolve()
+        self._folders: dict[str, Path] = {}  # folder path → its resolved, checked location
         self.commit_names = commit_names
         self._pending: dict[str, set[Path]] = {}  # watch folder → renamed, not yet fsynced
         self._pending_lock = threading.Lock()
 
     def _path(self, path: str) -> Path:
-        full = (self.root / path).resolve()
-        if self.root.resolve() not in full.parents and full != self.root.resolve():
-            raise ValueError(f"refusing a path outside the store: {path!r}")
-        return full
+        # Resolving walks every component with lstat; a watch's folders are resolved (and
+        # checked) once per store, then reused, since every check touches the same few.
+        folder, _, name = path.rpartition("/")
+        parent = self._folders.get(folder)
+        if parent is None or name in ("", ".", ".."):
+            full = (self.root / path).resolve()
+            if self._root not in full.parents and full != self._root:
+                raise ValueError(f"refusing a path outside the store: {path!r}")
+            if name not in ("", ".", ".."):
+                self._folders[folder] = full.parent
+            return full
+        return parent / name
 
     def describe(self, path: str) -> str:
         return str(self.root / path)
