@@ -141,13 +141,18 @@ class LocalBlobs:
     def sweep_temp(self, prefix: str, older_than: float) -> int:
         removed = 0
         cutoff = time.time() - older_than
-        for leftover in self._path(prefix).rglob(".*.tmp"):
-            try:
-                if leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
-                    removed += 1
-            except FileNotFoundError:
-                continue  # its writer finished or another sweep got there first
+        # os.walk, not Path.rglob: this runs on every lock, over every file of the watch.
+        for folder, _dirs, names in os.walk(self._path(prefix)):
+            for name in names:
+                if not (name.startswith(".") and name.endswith(".tmp") and len(name) > 4):
+                    continue
+                leftover = os.path.join(folder, name)
+                try:
+                    if os.stat(leftover).st_mtime < cutoff:
+                        os.unlink(leftover)
+                        removed += 1
+                except FileNotFoundError:
+                    continue  # its writer finished or another sweep got there first
         return removed
 
     @contextmanager
