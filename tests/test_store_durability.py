@@ -81,3 +81,19 @@ def test_a_commit_fsyncs_only_its_own_watch(tmp_path: Path, synced: list[str]) -
     synced.clear()
     store.save_state(WatchState(watch_id="a"))  # nothing new under a: the state file alone
     assert len(synced) == 2
+
+
+def test_delivery_records_and_sent_markers_are_durable_at_once(
+    tmp_path: Path, synced: list[str]
+) -> None:
+    blobs = open_store(tmp_path).blobs
+    root = str(tmp_path.resolve())
+    blobs.write("w1/outbox/e1.json", b"{}")  # an event: waits for its watch's commit
+    assert synced == []
+    blobs.write(".channels/slack/deliveries/k1.json", b"{}")  # a delivery's commit record
+    assert any(p.startswith(f"{root}/.channels/slack/deliveries/.k1.json.") for p in synced)
+    synced.clear()
+    blobs.write("w1/outbox/e1.slack.sent", b"{}")  # the marker, after the event it marks
+    event_at = synced.index(f"{root}/w1/outbox/e1.json")
+    marker_at = next(i for i, p in enumerate(synced) if "/.e1.slack.sent." in p)
+    assert event_at < marker_at

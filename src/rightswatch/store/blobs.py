@@ -17,7 +17,12 @@ from typing import Protocol
 
 from filelock import FileLock, Timeout
 
-COMMIT_NAMES = ("state.json",)  # a watch's commit point: written last, after what it names
+# Commit points, fsynced at once (after what was written before them in the same folder): a
+# watch's state and index state, a delivery's record and its per-event "sent" markers, so a
+# power cut neither loses a change nor repeats a delivery. Everything else waits for them.
+COMMIT_NAMES = ("state.json", "index.json")
+COMMIT_SUFFIXES = (".sent",)
+COMMIT_FOLDERS = (".channels",)
 
 
 class LockTimeout(RuntimeError):
@@ -49,8 +54,8 @@ class Blobs(Protocol):
 
 class LocalBlobs:
     """Files under a directory; every write is temp file → rename, so a reader or a killed
-    writer never sees a mix. Durability is ordered at the commit point: before a file named in
-    `commit_names` (a watch's state.json) replaces the old one, every file written under the
+    writer never sees a mix. Durability is ordered at the commit points: before a commit file
+    (a watch's state.json, see COMMIT_NAMES) replaces the old one, every file written under the
     same watch folder since its last commit is fsynced with its directory, then the commit file
     itself. So after a power cut state never names a document, record or evidence file that is
     not on disk, and a check pays its fsyncs once, at its commit, not on every write.
@@ -103,7 +108,11 @@ class LocalBlobs:
     def write(self, path: str, data: bytes) -> None:
         target = self._path(path)
         folder = path.split("/", 1)[0]
-        commit = target.name in self.commit_names
+        commit = (
+            target.name in self.commit_names
+            or target.name.endswith(COMMIT_SUFFIXES)
+            or folder in COMMIT_FOLDERS
+        )
         if commit:
             self.flush(folder)
         target.parent.mkdir(parents=True, exist_ok=True)
