@@ -192,7 +192,8 @@ def _anchor(tag: Tag) -> str | None:
     ident = tag.get("id")
     if isinstance(ident, str) and ident:
         return ident
-    inner = tag.find(id=True)
+    # Not tag.find(id=True): building its filter cost more than this loop.
+    inner = next((d for d in tag.descendants if isinstance(d, Tag) and d.has_attr("id")), None)
     if isinstance(inner, Tag):
         value = inner.get("id")
         return value if isinstance(value, str) else None
