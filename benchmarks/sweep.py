@@ -74,6 +74,7 @@ class Sample:
     cpu: float
     rss_mb: float
     note: str = ""
+    server_cpu: float = 0.0  # of `cpu`, what the running Prefect server used meanwhile
 
 
 @dataclass
@@ -107,13 +108,15 @@ class Bench:
         wall = time.monotonic() - started
         cpu = usage.ru_utime + usage.ru_stime
         if self.server_pid:
-            cpu += proc_cpu(self.server_pid) - server_cpu
+            server_cpu = proc_cpu(self.server_pid) - server_cpu
+            cpu += server_cpu
         code = os.waitstatus_to_exitcode(status)
         if code not in (0, 1):
             raise SystemExit(
                 f"{argv[0]} failed ({code}): {(cwd / 'stderr.txt').read_text()[-2000:]}"
             )
-        return Sample(wall, cpu, usage.ru_maxrss / 1024), (cwd / "stdout.txt").read_text()
+        sample = Sample(wall, cpu, usage.ru_maxrss / 1024, server_cpu=server_cpu)
+        return sample, (cwd / "stdout.txt").read_text()
 
     # rightswatch -------------------------------------------------------------------------
     def rightswatch(self, mode: str, api_url: str | None) -> None:
@@ -207,6 +210,8 @@ class Bench:
                 self.control(f"/__bump?frac={self.changed_frac}&seed={len(self.rows) + 1}")
             sample, stdout = self.measure(argv, env, work)
             sample.note = note(stdout)
+            if self.server_pid:
+                sample.note += f" (Prefect server {sample.server_cpu:.2f} s of the CPU)"
             self.rows.append(Row(scenario, tool, sample))
             print(
                 f"  {tool:28} {scenario:9} {sample.wall:7.2f} s wall {sample.cpu:7.2f} s CPU "
