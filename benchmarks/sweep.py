@@ -74,6 +74,7 @@ class Sample:
     cpu: float
     rss_mb: float
     note: str = ""
+    server_cpu: float = 0.0  # of `cpu`, what the running Prefect server used meanwhile
 
 
 @dataclass
@@ -92,6 +93,7 @@ class Bench:
     base: str
     work: Path
     rows: list[Row] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
     server_pid: int | None = None
 
     def control(self, path: str) -> bytes:
@@ -106,13 +108,15 @@ class Bench:
         wall = time.monotonic() - started
         cpu = usage.ru_utime + usage.ru_stime
         if self.server_pid:
-            cpu += proc_cpu(self.server_pid) - server_cpu
+            server_cpu = proc_cpu(self.server_pid) - server_cpu
+            cpu += server_cpu
         code = os.waitstatus_to_exitcode(status)
         if code not in (0, 1):
             raise SystemExit(
                 f"{argv[0]} failed ({code}): {(cwd / 'stderr.txt').read_text()[-2000:]}"
             )
-        return Sample(wall, cpu, usage.ru_maxrss / 1024), (cwd / "stdout.txt").read_text()
+        sample = Sample(wall, cpu, usage.ru_maxrss / 1024, server_cpu=server_cpu)
+        return sample, (cwd / "stdout.txt").read_text()
 
     # rightswatch -------------------------------------------------------------------------
     def rightswatch(self, mode: str, api_url: str | None) -> None:
@@ -138,6 +142,20 @@ class Bench:
             env["PREFECT_API_URL"] = api_url
         argv = [str(BIN / "rightswatch"), "check", "--json", "--config", str(work / "rw.yaml")]
         self.sweeps(f"rightswatch ({mode})", argv, env, work, self._rightswatch_note)
+        self.fixed_cost(mode, argv, env, work)
+
+    def fixed_cost(self, mode: str, argv: list[str], env: dict[str, str], work: Path) -> None:
+        """What a run costs before and after its pages: the import, then a one-page unchanged
+        run (one 304) minus the import and the page's latency is flow start + shutdown."""
+        importing = [sys.executable, "-c", "import rightswatch.cli, rightswatch.flows"]
+        imported, _ = self.measure(importing, env, work)
+        one, _ = self.measure([*argv, "--watch", "p0"], env, work)
+        rest = one.wall - imported.wall - self.latency_ms / 1000
+        self.fixed.append(
+            f"fixed cost, rightswatch ({mode}): {one.wall:.2f} s wall ({one.cpu:.2f} s CPU) for "
+            f"a one-page unchanged run = import {imported.wall:.2f} s + flow start, server "
+            f"and shutdown {rest:.2f} s + one {self.latency_ms} ms request"
+        )
 
     @staticmethod
     def _rightswatch_note(stdout: str) -> str:
@@ -192,6 +210,8 @@ class Bench:
                 self.control(f"/__bump?frac={self.changed_frac}&seed={len(self.rows) + 1}")
             sample, stdout = self.measure(argv, env, work)
             sample.note = note(stdout)
+            if self.server_pid:
+                sample.note += f" (Prefect server {sample.server_cpu:.2f} s of the CPU)"
             self.rows.append(Row(scenario, tool, sample))
             print(
                 f"  {tool:28} {scenario:9} {sample.wall:7.2f} s wall {sample.cpu:7.2f} s CPU "
@@ -233,7 +253,28 @@ def table(bench: Bench) -> str:
             + " | ".join(ratios)
             + f" | {s.note} |"
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *bench.fixed, *targets(bench)])
+
+
+def targets(bench: Bench) -> list[str]:
+    """The issue's ratios, each beside its target (README "Performance")."""
+    got = {(r.tool, r.scenario): r.sample for r in bench.rows}
+    uw = {k[1]: v for k, v in got.items() if k[0] == "urlwatch"}
+    out: list[str] = []
+    server = {k[1]: v for k, v in got.items() if k[0] == "rightswatch (server)"}
+    wall_target = 1.0 if bench.pages >= 2000 else 1.3
+    if "warm" in server and "warm" in uw:
+        ratio = server["warm"].wall / uw["warm"].wall
+        out.append(f"warm wall ÷ urlwatch (server): {ratio:.2f} (target ≤ {wall_target})")
+    if "cold" in server and "cold" in uw:
+        ratio = server["cold"].cpu / uw["cold"].cpu
+        out.append(f"cold CPU ÷ urlwatch (server): {ratio:.2f} (target ≤ 1.5)")
+    temporary = {k[1]: v for k, v in got.items() if k[0] == "rightswatch (temporary)"}
+    for scenario in ("warm", "unchanged"):
+        if scenario in temporary and scenario in server:
+            extra = temporary[scenario].wall - server[scenario].wall
+            out.append(f"temporary − server, {scenario}: {extra:+.2f} s wall (target ≤ +5 s)")
+    return ["", *out] if out else []
 
 
 def machine() -> str:
@@ -253,8 +294,10 @@ def machine() -> str:
             versions[name] = version(name)
         except Exception:
             versions[name] = "not installed"
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     return (
-        f"{platform.platform()}, {os.cpu_count()} cores, {int(mem) // 1024} MB RAM, "
+        f"{platform.platform()}, {os.cpu_count()} cores (load average {load} at the end), "
+        f"{int(mem) // 1024} MB RAM, "
         f"Python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in versions.items())
     )
 
@@ -330,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
                     proc.terminate()
                     proc.wait(timeout=30)
     result = table(bench)
-    print()
+    print(f"\nMachine: {machine()}\n")
     print(result)
     if args.write:
         stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())

@@ -47,10 +47,16 @@ def _runner(max_workers: int) -> ThreadPoolTaskRunner[Any]:
     return ThreadPoolTaskRunner(max_workers=max_workers)
 
 
+def check_workers(config: Config) -> int:
+    """Threads for checks: never fewer than one host's allowed requests in flight, so the pool
+    is not what caps a sweep below `fetch.per_host_concurrency`."""
+    return max(config.run.max_workers, config.fetch.per_host_concurrency)
+
+
 def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[WatchResult]:
     """Every watch checked in batches on a bounded thread pool; results in `watches` order."""
     batches = plan_batches(watches, config.run.batch_size(len(watches)))
-    with _runner(config.run.max_workers) as runner:
+    with _runner(check_workers(config)) as runner:
         futures: dict[PrefectFuture[Any], list[Watch]] = {
             runner.submit(
                 check_watches_task.with_options(

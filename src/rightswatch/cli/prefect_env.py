@@ -9,11 +9,18 @@ one (PREFECT_HOME, or PREFECT_API_URL in the environment or in the active Prefec
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
+import socket
 import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
 import tomllib
+import urllib.request
 from contextlib import closing
 from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
@@ -24,6 +31,8 @@ from platformdirs import user_cache_dir
 HOME_OVERRIDE = "RIGHTSWATCH_PREFECT_HOME"  # where the per-version homes go (tests, packagers)
 MIGRATIONS = "server/database/_migrations/versions/sqlite"
 _REVISION = re.compile(r"^revision\s*=\s*[\"']([0-9a-f]+)[\"']", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\s*=\s*[\"']([0-9a-f]+)[\"']", re.MULTILINE)
+SERVER_START_SECONDS = 60.0
 
 
 def prefect_version() -> str:
@@ -77,16 +86,23 @@ def prepare(verbose: bool) -> None:
         logging.getLogger(name).setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
 
 
-def _known_revisions() -> set[str]:
+def _migration_texts() -> list[str]:
     spec = find_spec("prefect")  # finds the package without importing it
     if spec is None or not spec.submodule_search_locations:
-        return set()
+        return []
     versions = Path(spec.submodule_search_locations[0]) / MIGRATIONS
-    return {
-        m.group(1)
-        for f in versions.glob("*.py")
-        if (m := _REVISION.search(f.read_text(encoding="utf-8", errors="replace")))
-    }
+    return [f.read_text(encoding="utf-8", errors="replace") for f in versions.glob("*.py")]
+
+
+def _known_revisions() -> set[str]:
+    return {m.group(1) for text in _migration_texts() if (m := _REVISION.search(text))}
+
+
+def _head_revisions() -> set[str]:
+    """The newest migration(s): revisions no other migration builds on."""
+    texts = _migration_texts()
+    known = {m.group(1) for text in texts if (m := _REVISION.search(text))}
+    return known - {m.group(1) for text in texts if (m := _DOWN.search(text))}
 
 
 def _database_revision(db: Path) -> str | None:
@@ -129,3 +145,89 @@ def server_failure(exc: BaseException) -> str | None:
         "--verbose to see the server's log, point PREFECT_HOME at an empty folder, or set "
         "PREFECT_API_URL to a running Prefect server."
     )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class TemporaryServer:
+    """Prefect's temporary server, started by rightswatch itself as soon as a one-shot command
+    knows it needs one, so it boots (in its own process, on another core) while this process
+    loads the config and imports Prefect; Prefect then uses it through PREFECT_API_URL."""
+
+    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+        self.process, self.url, self.log = process, url, log
+        atexit.register(self.stop)
+
+    def wait(self, timeout: float = SERVER_START_SECONDS) -> str | None:
+        """None once the server answers; else why it did not, with the fix."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2):
+                    return None
+            except OSError:
+                time.sleep(0.05)
+        tail = self.log.read_text(encoding="utf-8", errors="replace").strip()[-500:]
+        return (
+            "Prefect's temporary server could not start"
+            + (f" (it said: {tail})" if tail else f" within {timeout:.0f} s")
+            + ". Fix: run again with --verbose, point PREFECT_HOME at an empty folder, or set "
+            "PREFECT_API_URL to a running Prefect server."
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.unlink(missing_ok=True)
+
+
+def _loaded_names_server() -> bool:
+    """Prefect is already loaded in this process and a settings context names a server."""
+    if "prefect" not in sys.modules:
+        return False
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
+def start_temporary_server(verbose: bool) -> TemporaryServer | None:
+    """Start the temporary server now when a one-shot run will need one (no server given);
+    a database already at the newest migration is not migrated again on start."""
+    prepare(verbose)
+    if os.environ.get("PREFECT_API_URL") or _profile_sets_api_url() or _loaded_names_server():
+        return None  # a server is given
+    if preflight():
+        return None  # load_monitor says why none can start
+    spec = find_spec("prefect")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1"}
+    env["PREFECT__SERVER_FINAL"] = "1"
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    db = home / "prefect.db"
+    if db.is_file() and _database_revision(db) in _head_revisions():
+        env.setdefault("PREFECT_SERVER_DATABASE_MIGRATE_ON_START", "false")
+    port = _free_port()
+    fd, log = tempfile.mkstemp(prefix="rightswatch-prefect-server-", suffix=".log")
+    command = [sys.executable, "-m", "uvicorn", "--app-dir"]
+    command += [str(Path(spec.submodule_search_locations[0]).parent), "--factory"]
+    command += ["prefect.server.api.server:create_app", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--log-level", "info" if verbose else "error"]
+    with os.fdopen(fd, "wb") as stderr:
+        process = subprocess.Popen(
+            [*command, "--lifespan", "on"], env=env, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    url = f"http://127.0.0.1:{port}/api"
+    os.environ["PREFECT_API_URL"] = url
+    return TemporaryServer(process, url, Path(log))

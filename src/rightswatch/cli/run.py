@@ -25,7 +25,13 @@ from rightswatch.cli.common import (
     load_or_exit,
     out,
 )
-from rightswatch.cli.prefect_env import preflight, prepare, server_failure
+from rightswatch.cli.prefect_env import (
+    TemporaryServer,
+    preflight,
+    prepare,
+    server_failure,
+    start_temporary_server,
+)
 from rightswatch.config import Config, config_path
 from rightswatch.coordinate import store_for
 from rightswatch.discover import select_watches
@@ -104,9 +110,18 @@ def run_monitor(
     to_stderr: bool,
     show_progress: bool,
     total: int,
+    server: TemporaryServer | None = None,
 ) -> dict[str, Any]:
+    """One run of the flow. A one-shot run sends no heartbeats: they exist to notice a crashed
+    long-running flow, and stopping their thread cost up to a second at the end of each run."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    problem = server.wait() if server is not None else None
+    if problem:
+        fail(problem)
     redirect = redirect_stdout(sys.stderr) if to_stderr else nullcontext()
-    with redirect, progress_bar(total, show_progress):
+    one_shot = temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+    with redirect, progress_bar(total, show_progress), one_shot:
         try:
             result: dict[str, Any] = monitor(config_path=config, watches=watches, notify=notify)
         except Exception as exc:  # the flow itself failed, not a watch
@@ -139,6 +154,7 @@ def check(
     verbose: Verbose = False,
 ) -> None:
     """Check every watch once and deliver the digest (Prefect's temporary server if none is set)."""
+    server = start_temporary_server(verbose)  # boots while the config and Prefect load
     cfg = load_or_exit(config)
     ids = _ids(cfg, watch)
     monitor = load_monitor(verbose)
@@ -151,6 +167,7 @@ def check(
         to_stderr=as_json,
         show_progress=sys.stderr.isatty(),
         total=total,
+        server=server,
     )
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -252,6 +269,7 @@ def demo(
     """Try rightswatch offline: a baseline of a real HRW chapter, then an edited edition."""
     from rightswatch.samples import SampleServer
 
+    prefect_server = start_temporary_server(verbose)
     monitor = load_monitor(verbose)
     holder: Callable[[], Any] = (
         (lambda: nullcontext(str(keep))) if keep else tempfile.TemporaryDirectory
@@ -271,6 +289,7 @@ def demo(
                 to_stderr=False,
                 show_progress=False,
                 total=1,
+                server=prefect_server,
             )
             out.print(summary_table(report))
             return report

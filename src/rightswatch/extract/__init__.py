@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 
 from rightswatch.document import Document
 from rightswatch.extract.css import SelectorError
+from rightswatch.extract.cut import cut_parse
 from rightswatch.extract.meta import page_meta
 from rightswatch.extract.options import ExtractOptions
 from rightswatch.extract.profiles import PROFILE_NAMES, PROFILES, Profile, choose
@@ -58,9 +59,15 @@ def extract_explained(
     options: ExtractOptions | None = None,
 ) -> tuple[Document, str]:
     """The Document and why its profile was chosen; pure, tested without network or Prefect."""
-    soup = parse_html(html)
     base = final_url or url
-    chosen, why = explain_profile(profile, base, soup)
+    if profile != "auto":
+        explain_profile(profile, base)  # an unknown name is refused before any parsing
+    parsed = cut_parse(html, base, profile)  # only what the profile reads: cut.py
+    soup = parsed.soup
+    if parsed.why:
+        chosen, why = parsed.profile, parsed.why
+    else:
+        chosen, why = explain_profile(profile, base, soup)
     spec = PROFILES[chosen]
     meta = page_meta(soup)  # read before a profile trims the tree
     title = (spec.title(soup) if spec.title else None) or meta.title

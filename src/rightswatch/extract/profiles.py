@@ -40,6 +40,7 @@ class Profile:
     signature: Signature | None = None
     head_meta: tuple[str, ...] = _HEAD_META
     title: Callable[[BeautifulSoup], str | None] | None = None  # overrides <title> when set
+    titles: tuple[str, ...] = ()  # which of `reads` find the title; the rest are containers
 
 
 def _site_name(soup: BeautifulSoup) -> str | None:
@@ -49,17 +50,24 @@ def _site_name(soup: BeautifulSoup) -> str | None:
     return value.strip() if isinstance(value, str) else None
 
 
-def _by_site_or_markup(site: str, *selectors: str) -> Signature:
-    """A signature: og:site_name equals `site`, or every selector matches the page."""
+@dataclass(frozen=True)
+class SiteOrMarkup:
+    """A signature: og:site_name equals `site`, or every selector matches the page. Plain data,
+    so the parse step (cut.py) can test it on the lxml tree before building any soup."""
 
-    def matches(soup: BeautifulSoup) -> str | None:
-        if _site_name(soup) == site:
-            return f"og:site_name is {site!r}"
-        if selectors and all(soup.select_one(s) is not None for s in selectors):
-            return f"the page has {' and '.join(selectors)}"
+    site: str
+    selectors: tuple[str, ...]
+
+    def __call__(self, soup: BeautifulSoup) -> str | None:
+        if _site_name(soup) == self.site:
+            return f"og:site_name is {self.site!r}"
+        if self.selectors and all(soup.select_one(s) is not None for s in self.selectors):
+            return f"the page has {' and '.join(self.selectors)}"
         return None
 
-    return matches
+
+def _by_site_or_markup(site: str, *selectors: str) -> Signature:
+    return SiteOrMarkup(site, selectors)
 
 
 PROFILES: dict[str, Profile] = {
@@ -79,6 +87,7 @@ PROFILES: dict[str, Profile] = {
             "Amnesty International", "body.tax-location", ".article-backLink"
         ),
         title=amnesty_title,
+        titles=amnesty.TITLES,
     ),
     "state-country-report": Profile(
         "state-country-report",
@@ -87,6 +96,7 @@ PROFILES: dict[str, Profile] = {
         hosts=("state.gov",),
         signature=_by_site_or_markup("United States Department of State", "div.report__content"),
         title=state_title,
+        titles=state.TITLES,
     ),
     "freedom-house": Profile(
         "freedom-house",
@@ -112,8 +122,8 @@ def _host_match(host: str) -> str | None:
     return None
 
 
-def choose(url: str, soup: BeautifulSoup | None = None) -> tuple[str, str]:
-    """(profile, why) for `profile: auto`."""
+def choose_by_url(url: str) -> tuple[str, str] | None:
+    """(profile, why) when the host, or the host of an archived copy, decides; else None."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     found = _host_match(host)
@@ -122,6 +132,14 @@ def choose(url: str, soup: BeautifulSoup | None = None) -> tuple[str, str]:
     embedded = _EMBEDDED_URL.search(parts.path)
     if embedded and (found := _host_match(embedded.group(1).lower())):
         return found, f"auto: archived copy of {embedded.group(1).lower()}"
+    return None
+
+
+def choose(url: str, soup: BeautifulSoup | None = None) -> tuple[str, str]:
+    """(profile, why) for `profile: auto`."""
+    by_url = choose_by_url(url)
+    if by_url is not None:
+        return by_url
     if soup is not None:
         for profile in PROFILES.values():
             reason = profile.signature(soup) if profile.signature else None

@@ -6,14 +6,15 @@ import re
 import unicodedata
 
 # Invisible characters that editors and CMSs insert and readers never see.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _SLUG_DROP = re.compile(r"[^\w]+")
 
 
 def normalize(text: str) -> str:
     """NFC, invisible characters dropped, all runs of space one space; typographic quotes kept."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    if not text.isascii():  # NFC and the invisible characters concern non-ASCII text only
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     return _SPACES.sub(" ", text).strip()
 
 

@@ -149,7 +149,12 @@ class _Builder:
             self.paragraphs.append(text)
 
     def add_links(self, tag: Tag) -> None:
-        anchors = [tag] if tag.name == "a" else tag.find_all("a", href=True)
+        # Not find_all("a", href=True): building its filter cost more than the walk itself.
+        anchors = (
+            [tag]
+            if tag.name == "a"
+            else [d for d in tag.descendants if isinstance(d, Tag) and d.name == "a"]
+        )
         for a in anchors:
             link = _link(a, self.base_url)
             if link is not None:
@@ -187,7 +192,8 @@ def _anchor(tag: Tag) -> str | None:
     ident = tag.get("id")
     if isinstance(ident, str) and ident:
         return ident
-    inner = tag.find(id=True)
+    # Not tag.find(id=True): building its filter cost more than this loop.
+    inner = next((d for d in tag.descendants if isinstance(d, Tag) and d.has_attr("id")), None)
     if isinstance(inner, Tag):
         value = inner.get("id")
         return value if isinstance(value, str) else None

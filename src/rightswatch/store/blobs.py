@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -15,6 +16,13 @@ from pathlib import Path
 from typing import Protocol
 
 from filelock import FileLock, Timeout
+
+# Commit points, fsynced at once (after what was written before them in the same folder): a
+# watch's state and index state, a delivery's record and its per-event "sent" markers, so a
+# power cut neither loses a change nor repeats a delivery. Everything else waits for them.
+COMMIT_NAMES = ("state.json", "index.json")
+COMMIT_SUFFIXES = (".sent",)
+COMMIT_FOLDERS = (".channels",)
 
 
 class LockTimeout(RuntimeError):
@@ -45,16 +53,35 @@ class Blobs(Protocol):
 
 
 class LocalBlobs:
-    """Files under a directory; writes go temp file → fsync → rename → fsync directory."""
+    """Files under a directory; every write is temp file → rename, so a reader or a killed
+    writer never sees a mix. Durability is ordered at the commit points: before a commit file
+    (a watch's state.json, see COMMIT_NAMES) replaces the old one, every file written under the
+    same watch folder since its last commit is fsynced with its directory, then the commit file
+    itself. So after a power cut state never names a document, record or evidence file that is
+    not on disk, and a check pays its fsyncs once, at its commit, not on every write.
+    """
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, *, commit_names: tuple[str, ...] = COMMIT_NAMES) -> None:
         self.root = Path(root)
+        self._root = self.root.resolve()
+        self._folders: dict[str, Path] = {}  # folder path → its resolved, checked location
+        self.commit_names = commit_names
+        self._pending: dict[str, set[Path]] = {}  # watch folder → renamed, not yet fsynced
+        self._pending_lock = threading.Lock()
 
     def _path(self, path: str) -> Path:
-        full = (self.root / path).resolve()
-        if self.root.resolve() not in full.parents and full != self.root.resolve():
-            raise ValueError(f"refusing a path outside the store: {path!r}")
-        return full
+        # Resolving walks every component with lstat; a watch's folders are resolved (and
+        # checked) once per store, then reused, since every check touches the same few.
+        folder, _, name = path.rpartition("/")
+        parent = self._folders.get(folder)
+        if parent is None or name in ("", ".", ".."):
+            full = (self.root / path).resolve()
+            if self._root not in full.parents and full != self._root:
+                raise ValueError(f"refusing a path outside the store: {path!r}")
+            if name not in ("", ".", ".."):
+                self._folders[folder] = full.parent
+            return full
+        return parent / name
 
     def describe(self, path: str) -> str:
         return str(self.root / path)
@@ -80,30 +107,61 @@ class LocalBlobs:
 
     def write(self, path: str, data: bytes) -> None:
         target = self._path(path)
+        folder = path.split("/", 1)[0]
+        commit = (
+            target.name in self.commit_names
+            or target.name.endswith(COMMIT_SUFFIXES)
+            or folder in COMMIT_FOLDERS
+        )
+        if commit:
+            self.flush(folder)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if commit:
+                    handle.flush()
+                    os.fsync(handle.fileno())
             _before_rename(tmp, target)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
+        if commit:
+            _fsync_dir(target.parent)
+        else:
+            with self._pending_lock:
+                self._pending.setdefault(folder, set()).add(target)
+
+    def flush(self, folder: str | None = None) -> None:
+        """fsync what was written under `folder` (every folder: None) since its last commit."""
+        with self._pending_lock:
+            if folder is None:
+                files = {p for group in self._pending.values() for p in group}
+                self._pending.clear()
+            else:
+                files = self._pending.pop(folder, set())
+        for file in sorted(files):
+            _fsync_path(file)
+        for parent in sorted({file.parent for file in files}):
+            _fsync_dir(parent)
 
     def sweep_temp(self, prefix: str, older_than: float) -> int:
         removed = 0
         cutoff = time.time() - older_than
-        for leftover in self._path(prefix).rglob(".*.tmp"):
-            try:
-                if leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
-                    removed += 1
-            except FileNotFoundError:
-                continue  # its writer finished or another sweep got there first
+        # os.walk, not Path.rglob: this runs on every lock, over every file of the watch.
+        for folder, _dirs, names in os.walk(self._path(prefix)):
+            for name in names:
+                if not (name.startswith(".") and name.endswith(".tmp") and len(name) > 4):
+                    continue
+                leftover = os.path.join(folder, name)
+                try:
+                    if os.stat(leftover).st_mtime < cutoff:
+                        os.unlink(leftover)
+                        removed += 1
+                except FileNotFoundError:
+                    continue  # its writer finished or another sweep got there first
         return removed
 
     @contextmanager
@@ -122,6 +180,17 @@ class LocalBlobs:
 
 def _before_rename(tmp: str, target: Path) -> None:
     """Test seam: crash tests interrupt here, between the temp write and the rename."""
+
+
+def _fsync_path(file: Path) -> None:
+    try:
+        fd = os.open(file, os.O_RDONLY)
+    except OSError:
+        return  # replaced or deleted since: whatever is there now was synced by its writer
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:
