@@ -231,22 +231,19 @@ def test_sections_command_renders_with_render_browser(loopback: Loopback) -> Non
 
 HTML = {"Content-Type": "text/html"}
 REDIRECTING = """<html><head><title>Report</title></head><body><main><h1>Report</h1>
-<p id="out">waiting</p></main><script>
-fetch('/hop').then(r => r.text()).then(t => { document.getElementById('out').textContent = t; });
-</script></body></html>"""
+<p id="out">waiting</p></main><script src="/hop"></script></body></html>"""
+SECRET_JS = b"document.getElementById('out').textContent = 'INTRANET-SECRET';"
+JS = {"Content-Type": "text/javascript"}
 
 
 def test_a_rendered_page_redirected_to_another_host_is_refused_and_never_read(
     loopback: Loopback,
 ) -> None:
-    """Playwright's route hook never sees redirects, so a same-host request that redirects to
+    """Playwright's route hook never sees redirects, so a same-host script that redirects to
     an intranet address is not blocked; the render is refused so nothing it loaded from there
-    reaches a snapshot or a digest."""
+    reaches a snapshot or a digest. (A script in the page: the load waits for it.)"""
     with serving("127.0.0.2") as intranet:
-        intranet.route(
-            "/secret",
-            Reply(200, b"INTRANET-SECRET", {"Access-Control-Allow-Origin": "*"}),
-        )
+        intranet.route("/secret", Reply(200, SECRET_JS, JS))
         page = loopback.route("/page", Reply(200, REDIRECTING.encode(), HTML))
         loopback.route("/hop", Reply(302, b"", {"Location": f"{intranet.base}/secret"}))
         with (
@@ -255,6 +252,8 @@ def test_a_rendered_page_redirected_to_another_host_is_refused_and_never_read(
         ):
             fetcher.fetch(page, render="browser")
         # the same page without the redirect renders as usual
-        loopback.route("/hop", Reply(200, b"from its own host", {"Content-Type": "text/plain"}))
+        assert [s.path for s in intranet.seen] == ["/secret"]  # it was reached, and not read
+        own = b"document.getElementById('out').textContent = 'from its own host';"
+        loopback.route("/hop", Reply(200, own, JS))
         with Fetcher(config(Path("."), "browser").fetch) as fetcher:
             assert "from its own host" in fetcher.fetch(page, render="browser").text

@@ -195,8 +195,8 @@ class BrowserRenderer:
         # quiet is read as it stands.
         with contextlib.suppress(PlaywrightTimeout):
             await page.wait_for_load_state("networkidle", timeout=max(remaining, 0.1) * 1000)
-        _refuse_strays(url, [u for u in redirected if not self.may_request(u, url)])
         html: str = await page.content()
+        _refuse_strays(url, [u for u in redirected if not self.may_request(u, url)])
         body = html.encode("utf-8")
         if len(body) > self.settings.max_bytes:
             raise FetchError(
