@@ -68,6 +68,7 @@ def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[W
             for result in batch_results(future.result(raise_on_failure=False), futures[future])
         }
         done |= recheck_all(runner, [w for w in watches if will_recheck(done[w.id], config)], ctx)
+    ctx.store.flush_checks(config.retention_days)  # the unchanged watches' last checks, one write
     return [done[w.id] for w in watches]
 
 

@@ -327,6 +327,9 @@ class Config(_Strict):
     snapshot_options: dict[str, Any] = Field(default_factory=dict)
     keep_raw: bool = True  # keep each distinct raw page, gzip-compressed, as evidence
     report_base_url: str | None = None  # where snapshots/ is published; digests link reports
+    # Delivered events, their markers and channel records older than this are compacted
+    # (retention.py); history, documents, raw pages, reports and `export` are kept whole.
+    retention_days: int = Field(90, ge=1, le=36_500)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     run: RunSettings = Field(default_factory=RunSettings)
     guard: GuardSettings = Field(default_factory=GuardSettings)

@@ -29,6 +29,7 @@ from rightswatch.config import WATCH_ID, is_remote
 from rightswatch.document import Document
 from rightswatch.store import layout
 from rightswatch.store.blobs import Blobs, LocalBlobs, LockTimeout
+from rightswatch.store.checks import CheckLog, only_touched
 from rightswatch.store.layout import record_time
 from rightswatch.store.records import ArchiveSave, FetchInfo, SnapshotRecord, WatchState
 from rightswatch.store.remote import FsspecBlobs, LockFactory, RemoteStoreError
@@ -77,6 +78,7 @@ class SnapshotStore:
         self.reports = Reports(blobs)
         self.indexes = Indexes(blobs)
         self.runs = Runs(blobs)
+        self.checks = CheckLog(blobs)
 
     @staticmethod
     def _check(watch_id: str) -> str:
@@ -94,11 +96,12 @@ class SnapshotStore:
             yield
 
     def state(self, watch_id: str) -> WatchState:
+        """The state file, with the newer last check an unchanged run recorded (store/checks.py)."""
         raw = self.blobs.read(layout.state(self._check(watch_id)))
         if raw is None:
-            return WatchState(watch_id=watch_id)
+            return self.checks.overlay(WatchState(watch_id=watch_id))
         try:
-            return WatchState.model_validate_json(raw)
+            return self.checks.overlay(WatchState.model_validate_json(raw))
         except ValidationError as exc:
             raise StoreError(
                 f"{self.blobs.describe(layout.state(watch_id))} is unreadable "
@@ -108,6 +111,18 @@ class SnapshotStore:
     def save_state(self, state: WatchState) -> None:
         path = layout.state(self._check(state.watch_id))
         self.blobs.write(path, state.model_dump_json(indent=2).encode("utf-8"))
+
+    def update_state(self, before: WatchState, after: WatchState) -> None:
+        """Save a check's new state: in the run's check log when only the last check and the
+        validators moved (nothing written per watch), else in the watch's state.json."""
+        if only_touched(before, after):
+            self.checks.record(after)
+        else:
+            self.save_state(after)
+
+    def flush_checks(self, keep_days: int = 90) -> bool:
+        """Write the run's check log (one object); call once when a run or shard ends."""
+        return self.checks.flush(keep_days)
 
     # snapshots --------------------------------------------------------------------------------
     def record(
