@@ -20,7 +20,7 @@ from rightswatch.fetch import Fetcher
 from rightswatch.store import open_store
 from tests.loopback import Loopback, Reply, Request
 
-__all__ = ["Site", "config_for", "run_once", "page_html"]
+__all__ = ["Site", "build_history", "config_for", "run_once", "page_html"]
 
 WORDS = (
     "The authorities continued to restrict freedom of expression and peaceful assembly, "
@@ -47,16 +47,17 @@ class Site:
 
     loopback: Loopback
     count: int
+    prefix: str = "/r"
     version: dict[int, int] = field(default_factory=dict)
     _bodies: dict[tuple[int, int], bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for i in range(self.count):
             self.version[i] = 0
-            self.loopback.route(f"/r/{i}", self._answer(i))
+            self.loopback.route(f"{self.prefix}/{i}", self._answer(i))
 
     def url(self, i: int) -> str:
-        return self.loopback.url(f"/r/{i}")
+        return self.loopback.url(f"{self.prefix}/{i}")
 
     def bump(self, which: list[int] | None = None) -> None:
         for i in range(self.count) if which is None else which:
@@ -118,3 +119,14 @@ def run_once(
     finally:
         ctx.close()
     return results, deliveries
+
+
+def build_history(config: Config, site: Site, changes: int, workers: int = 8) -> None:
+    """A baseline, then `changes` revisions of every page, each checked and delivered."""
+    results, _ = run_once(config, workers)
+    assert {r.status for r in results} == {"baseline"}, {r.error for r in results}
+    for _ in range(changes):
+        site.bump()
+        results, deliveries = run_once(config, workers)
+        assert {r.status for r in results} == {"changed"}, {r.error for r in results}
+        assert {d.status for d in deliveries} == {"sent"}, deliveries
