@@ -28,6 +28,7 @@ from rightswatch.tasks import (
     batch_results,
     check_watches_task,
     collect_shards,
+    compact_delivered,
     deliver_channel_task,
     delivery_result,
     now,
@@ -121,6 +122,7 @@ def monitor(
         results = [by_id[w.id] for w in selected]
         ctx.outbox.add_all(lag_notices(config, ctx.store, now()))  # translations behind
         deliveries = deliver_all(config, ctx) if notify else []
+        compact_delivered(config, ctx)  # at most daily: delivered events past retention_days
         preserve_and_publish(config, ctx, site_dir)  # archive saves, then the site
     finally:
         ctx.close()

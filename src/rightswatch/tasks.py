@@ -44,6 +44,7 @@ __all__ = [
     "publish_artifacts",
     "batch_results",
     "collect_shards",
+    "compact_delivered",
     "delivery_result",
     "ShardRun",
     "start_shards",
@@ -351,6 +352,19 @@ def preserve_and_publish(config: Config, ctx: CheckContext, site_dir: str | None
             build_site(config, ctx.store, Path(site_dir))
         except Exception as exc:
             logger.warning("could not refresh the site in %s: %s", site_dir, exc)
+
+
+def compact_delivered(config: Config, ctx: CheckContext) -> None:
+    """Retention (retention.py), after delivery; a failure is logged and retried next run."""
+    from rightswatch.retention import compact_if_due
+
+    try:
+        done = compact_if_due(ctx.store, config.retention_days, now())
+    except Exception as exc:
+        get_run_logger().warning("retention skipped this run: %s: %s", type(exc).__name__, exc)
+        return
+    if done is not None and done.events:
+        get_run_logger().info("retention: %d delivered event(s) compacted", done.events)
 
 
 def now() -> datetime:

@@ -47,6 +47,8 @@ __all__ = [
     "lock_owner",
     "outbox",
     "checks",
+    "channels",
+    "channel_records",
     "checks_object",
     "compacted_events",
     "pending",
@@ -162,8 +164,16 @@ def delivery(channel: str, key: str) -> str:
     return f"{deliveries(channel)}/{key}.json"
 
 
+def channels() -> str:
+    return ".channels"
+
+
+def channel_records(channel: str) -> str:
+    return f"{channels()}/{channel}"
+
+
 def parts(channel: str, key: str) -> str:
-    return f".channels/{channel}/{key}.parts"
+    return f"{channel_records(channel)}/{key}.parts"
 
 
 def shard(run_key: str, shard_key: str) -> str:
