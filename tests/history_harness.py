@@ -31,8 +31,7 @@ WORDS = (
 def page_html(i: int, version: int) -> str:
     sections = "".join(
         f"<h2>Section {s} of report {i}</h2><p>{WORDS * 3}</p>"
-        + (f"<p>In revision {version} the ministry reported {100 + version} cases.</p>")
-        * (s == 2)
+        + (f"<p>In revision {version} the ministry reported {100 + version} cases.</p>") * (s == 2)
         for s in range(1, 4)
     )
     return (
@@ -101,13 +100,9 @@ def _local_lock(name: str, timeout: float) -> Iterator[None]:
 _LOCKS: dict[str, threading.Lock] = {}
 
 
-def run_once(
-    config: Config, workers: int = 8
-) -> tuple[list[WatchResult], list[DeliveryResult]]:
+def run_once(config: Config, workers: int = 8) -> tuple[list[WatchResult], list[DeliveryResult]]:
     """One run as the flow does it: check every watch, write the run's check log, deliver."""
-    store = open_store(
-        config.snapshots, options=config.snapshot_options, lock=_local_lock
-    )
+    store = open_store(config.snapshots, options=config.snapshot_options, lock=_local_lock)
     ctx = CheckContext(config=config, store=store, fetcher=Fetcher(config.fetch))
     try:
         with ThreadPoolExecutor(workers) as pool:

@@ -66,7 +66,9 @@ def test_compaction_keeps_export_history_and_reports_and_prunes_delivered_events
     assert [(d.status, d.events) for d in deliveries] == [("sent", 3)]
 
 
-def test_nothing_younger_than_retention_days_is_compacted(tmp_path: Path, loopback: Loopback) -> None:
+def test_nothing_younger_than_retention_days_is_compacted(
+    tmp_path: Path, loopback: Loopback
+) -> None:
     receiver = Receiver(loopback, "/hook")
     site = Site(loopback, 2)
     root = tmp_path / "s"

@@ -74,7 +74,9 @@ def _compact_watch(store: SnapshotStore, watch_id: str, cutoff: datetime, done: 
         return
     kept = {e.id: e for e in compacted_events(store, watch_id)}
     kept |= {e.id: e for e in old}
-    lines = [e.model_dump_json() for e in sorted(kept.values(), key=lambda e: (e.detected_at, e.id))]
+    lines = [
+        e.model_dump_json() for e in sorted(kept.values(), key=lambda e: (e.detected_at, e.id))
+    ]
     data = gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0)
     store.blobs.write(layout.compacted_events(watch_id), data)  # first, then the deletes
     for event in old:
@@ -92,7 +94,11 @@ def _drop_idle_parts(store: SnapshotStore, done: Compacted) -> None:
     outbox = Outbox(store)
     pending = outbox.by_channel()
     for channel in store.blobs.list(layout.channels()):
-        if channel.endswith(layout.LOCK) or channel in pending or store.blobs.list(layout.deliveries(channel)):
+        if (
+            channel.endswith(layout.LOCK)
+            or channel in pending
+            or store.blobs.list(layout.deliveries(channel))
+        ):
             continue
         for name in store.blobs.list(layout.channel_records(channel)):
             if name.endswith(".parts"):
