@@ -8,6 +8,7 @@ Entry points for prefect.yaml (`flows/monitor.py:monitor`, `flows/monitor.py:sha
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 from typing import Any, cast
 
 from prefect import flow, get_run_logger
@@ -37,6 +38,7 @@ from rightswatch.tasks import (
     preserve_and_publish,
     publish_artifacts,
     recheck_all,
+    shard_count,
     start_shards,
     will_recheck,
 )
@@ -49,7 +51,14 @@ def _runner(max_workers: int) -> ThreadPoolTaskRunner[Any]:
 
 
 def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[WatchResult]:
-    """Every watch checked in batches on a bounded thread pool; results in `watches` order."""
+    """Every watch checked in batches on a bounded thread pool, under the shard's host leases
+    when the store is coordinated; results in `watches` order."""
+    lease = ctx.lease(watches, config.run.shard_timeout) if ctx.lease else nullcontext()
+    with lease:
+        return _check_all(config, watches, ctx)
+
+
+def _check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[WatchResult]:
     batches = plan_batches(watches, config.run.batch_size(len(watches)))
     with _runner(config.run.max_workers) as runner:
         futures: dict[PrefectFuture[Any], list[Watch]] = {
@@ -103,7 +112,7 @@ def monitor(
     shards: int | None = None,
     site_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Check the configured watches (split across workers when run.shards > 1), deliver
+    """Check the configured watches (split across workers by run.shards, host-affine), deliver
     pending digests, publish the run's artifact. Then, never before delivery: the web-archive
     saves (`archive:`) and, with `site_dir`, the static site rebuilt there."""
     started = now()
@@ -111,7 +120,7 @@ def monitor(
     ctx = open_context(config)
     try:
         selected = select_watches(config, watches, ctx.store)
-        plan = plan_shards(selected, shards or config.run.shards)
+        plan = plan_shards(selected, shards or shard_count(config))
         children, inline = start_shards(config_path, config, plan[1:])
         results = check_all(config, plan[0] + inline, ctx)
         collected, unclaimed = collect_shards(
