@@ -212,11 +212,35 @@ class SnapshotStore:
         """Queued saves and confirmed ones live apart, so a run reads only what is waiting."""
         queue = layout.queued_save(self._check(save.watch_id), save.snapshot)
         data = save.model_dump_json(indent=2).encode("utf-8")
+        entry = layout.save_index_entry(save.watch_id, save.snapshot)
         if save.archive_url is None:
             self.blobs.write(queue, data)
+            self.blobs.write(entry, b"")  # after the queue file: an entry never lacks one
             return
         self.blobs.write(layout.archived(save.watch_id, save.snapshot), data)
         self.blobs.delete(queue)
+        self.blobs.delete(entry)
+
+    def all_queued_archive_saves(self) -> list[ArchiveSave]:
+        """Every queued save, found through one index folder rather than a listing per watch
+        (a store older than the index is indexed once, by that listing)."""
+        if self.blobs.read(layout.save_index_done()) is None:
+            for watch_id in self.watch_ids():
+                for save in self.queued_archive_saves(watch_id):
+                    self.blobs.write(layout.save_index_entry(watch_id, save.snapshot), b"")
+            self.blobs.write(layout.save_index_done(), b"{}")
+        out = []
+        for name in self.blobs.list(layout.save_index()):
+            watch_id, sep, record = name.partition("~")
+            raw = self.blobs.read(layout.queued_save(watch_id, record)) if sep else None
+            if raw is None:  # confirmed, and killed before its entry went
+                self.blobs.delete(f"{layout.save_index()}/{name}")
+                continue
+            try:
+                out.append(ArchiveSave.model_validate_json(raw or b""))
+            except ValidationError:
+                continue  # confirmed meanwhile (stale entry) or damaged: queued again by check
+        return out
 
     def queued_archive_saves(self, watch_id: str) -> list[ArchiveSave]:
         return self.load_all(layout.archive_queue(self._check(watch_id)), ArchiveSave)

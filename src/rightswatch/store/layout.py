@@ -21,6 +21,8 @@ scripts rely on: change nothing here without a migration.
     .pending/<channel>/<watch-id>~<event-id>         an event the channel has not acknowledged
     .pending/.indexed                                every older event is in the pending index
     .checks/<time>-<token>.json                      last checks of unchanged watches (per run)
+    .archive-queue/<watch-id>~<record-id>            a queued web-archive save, indexed
+    .archive-queue/.indexed                          every older queued save is in that index
     <watch-id>/outbox-delivered.jsonl.gz             delivered events compacted after retention
     .retention.json                                  when retention last ran
 """
@@ -47,6 +49,9 @@ __all__ = [
     "lock_owner",
     "outbox",
     "checks",
+    "save_index",
+    "save_index_entry",
+    "save_index_done",
     "channels",
     "channel_records",
     "checks_object",
@@ -229,3 +234,15 @@ def compacted_events(watch_id: str) -> str:
 
 def retention_mark() -> str:
     return ".retention.json"
+
+
+def save_index() -> str:
+    return ".archive-queue"
+
+
+def save_index_entry(watch_id: str, record_id: str) -> str:
+    return f"{save_index()}/{watch_id}~{record_id}"
+
+
+def save_index_done() -> str:
+    return f"{save_index()}/.indexed"
