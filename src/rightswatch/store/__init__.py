@@ -276,8 +276,16 @@ class SnapshotStore:
         return self.load_all(layout.snapshots(self._check(watch_id)), SnapshotRecord)
 
     def latest(self, watch_id: str) -> SnapshotRecord | None:
-        history = self.history(watch_id)
-        return history[-1] if history else None
+        """The newest record: one listing and (usually) one read, not the whole history."""
+        folder = layout.snapshots(self._check(watch_id))
+        for name in reversed([n for n in self.blobs.list(folder) if n.endswith(".json")]):
+            try:
+                return SnapshotRecord.model_validate_json(
+                    self.blobs.read(f"{folder}/{name}") or b""
+                )
+            except ValidationError:
+                log.warning("skipping unreadable %s", self.blobs.describe(f"{folder}/{name}"))
+        return None
 
     def document(self, watch_id: str, content_hash: str) -> Document:
         path = layout.doc(self._check(watch_id), content_hash)
