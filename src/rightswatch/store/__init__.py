@@ -90,9 +90,6 @@ class SnapshotStore:
     @contextmanager
     def lock(self, watch_id: str, timeout: float = 600.0) -> Iterator[None]:
         with self.blobs.lock(layout.lock(self._check(watch_id)), timeout):
-            # A writer killed between its temp write and its rename leaves a hidden temp
-            # file that nothing reads; clear old ones while nobody else writes this watch.
-            self.blobs.sweep_temp(watch_id, older_than=STALE_TEMP_SECONDS)
             yield
 
     def state(self, watch_id: str) -> WatchState:
@@ -109,7 +106,11 @@ class SnapshotStore:
             ) from None
 
     def save_state(self, state: WatchState) -> None:
+        """Called under the watch's lock. A writer killed between its temp write and its rename
+        left a hidden temp file that nothing reads; old ones are cleared here, when the watch is
+        written anyway, so an unchanged check never walks the watch's folder."""
         path = layout.state(self._check(state.watch_id))
+        self.blobs.sweep_temp(state.watch_id, older_than=STALE_TEMP_SECONDS)
         self.blobs.write(path, state.model_dump_json(indent=2).encode("utf-8"))
 
     def update_state(self, before: WatchState, after: WatchState) -> None:
