@@ -202,7 +202,9 @@ def test_the_production_setup_shards_a_sweep_across_two_workers(
         )
         assert delivered == Counter({f"wr-{n:03d}": 1 for n in EDITED})
         assert all("Torture" in json.dumps(w) for p in digest.accepted for w in p["watches"])
-        assert all(h.max_in_flight <= PER_HOST for h in sites.hosts)
+        assert all(h.max_in_flight <= PER_HOST for h in sites.hosts), [
+            h.max_in_flight for h in sites.hosts
+        ]
         assert all(n >= 2 for n in _submissions(state)), _submissions(state)
 
         limits = _prefect(env, "global-concurrency-limit", "ls")
