@@ -220,7 +220,9 @@ def test_writer_killed_between_temp_write_and_rename_leaves_a_loadable_store(
     assert os.listdir(tmp_path / "kz" / "docs") and isinstance(store, SnapshotStore)
 
 
-def test_stale_temp_files_of_killed_writers_are_swept_when_the_state_is_written(tmp_path: Path) -> None:
+def test_stale_temp_files_of_killed_writers_are_swept_when_the_state_is_written(
+    tmp_path: Path,
+) -> None:
     store = open_store(tmp_path)
     raw, base = page("base")
     store.record("kz", base, info(raw, T0), raw)
