@@ -114,9 +114,19 @@ class Loopback:
                     count = len(owner.requests_to(self.path))
                     owner.in_flight += 1
                     owner.max_in_flight = max(owner.max_in_flight, owner.in_flight)
+                self._counted = True
                 try:
                     self._answer(count, seen)
                 finally:
+                    self._finished()
+
+            def _finished(self) -> None:
+                """The request stops counting as in flight just before its answer is sent: once
+                the client has the answer it may send the next one, possibly before this thread
+                runs again (GIL), and counting both would report a concurrency the client never
+                had. The window still covers the whole `delay`, so real overlaps show."""
+                if getattr(self, "_counted", False):
+                    self._counted = False
                     with owner._lock:
                         owner.in_flight -= 1
 
@@ -134,6 +144,7 @@ class Loopback:
                     reply = route(Request(self.path, seen.headers, count, seen.body, seen.method))
                 if reply.delay:
                     time.sleep(reply.delay)
+                self._finished()
                 if reply.action == "reset":
                     self.connection.setsockopt(
                         socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)

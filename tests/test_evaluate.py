@@ -161,6 +161,8 @@ class Recording(LocalBlobs):
 
 
 def _kind(path: str) -> str:
+    if path.startswith(".pending/"):
+        return "pending"
     return path.split("/")[1] if "/" in path else path
 
 
@@ -183,9 +185,11 @@ def test_commit_writes_snapshot_then_event_then_state(tmp_path: Path) -> None:
     later = NOW + timedelta(days=1)
     changed = evaluate(WATCH, state, page(CHANGED, at=later), base, RULES, later)
     done = commit(store, outbox, WATCH, changed, later)
-    assert [_kind(p) for p in blobs.writes] == ["raw", "docs", "snapshots", "outbox", "state.json"]
+    # the event, then its channel's pending entry, then the state that moves the baseline
+    kinds = [_kind(p) for p in blobs.writes]
+    assert kinds == ["raw", "docs", "snapshots", "outbox", "pending", "state.json"]
     assert done.event is not None
-    assert done.event.to_snapshot == done.record.id
+    assert done.event.to_snapshot == done.record.id  # type: ignore[union-attr]
     assert done.report is not None
     assert done.report.path == done.event.report
     assert not blobs.exists(done.report.path)  # written by the caller, after the lock
@@ -201,8 +205,51 @@ def test_commit_of_a_suspect_keeps_the_page_then_notices_then_state(tmp_path: Pa
     assert isinstance(outcome, Suspect)
     assert len(outcome.notices) == 1
     commit(store, Outbox(store), WATCH, outcome, NOW)
-    assert [_kind(p) for p in blobs.writes] == ["suspect", "outbox", "state.json"]
+    assert [_kind(p) for p in blobs.writes] == ["suspect", "outbox", "pending", "state.json"]
     assert store.latest("kz") is None  # a suspect page never becomes a snapshot
+
+
+def test_an_unchanged_check_writes_nothing_per_watch_until_the_run_writes_its_log(
+    tmp_path: Path,
+) -> None:
+    blobs = Recording(tmp_path)
+    store = SnapshotStore(blobs)
+    first = evaluate(WATCH, WatchState(watch_id="kz"), page(BASE), Base(None, None), RULES, NOW)
+    commit(store, Outbox(store), WATCH, first, NOW)
+    blobs.writes.clear()
+    later = NOW + timedelta(hours=1)
+    before = store.state("kz")
+    again = evaluate(WATCH, before, page(BASE, at=later), base_of(BASE), RULES, later)
+    assert isinstance(again, Unchanged)
+    commit(store, Outbox(store), WATCH, again, later, before=before)
+    assert blobs.writes == []  # no state.json rewrite for an unchanged watch
+    assert store.state("kz").last_check == later  # this run already reads its own check
+    assert store.flush_checks() and [p.split("/")[0] for p in blobs.writes] == [".checks"]
+    reopened = SnapshotStore(LocalBlobs(tmp_path))  # the next run
+    state = reopened.state("kz")
+    assert state.last_check == later and state.last_good == before.last_good
+    # the state file still holds the older check; the run's log holds the newer one
+    on_disk = WatchState.model_validate_json((tmp_path / "kz" / "state.json").read_bytes())
+    assert on_disk.last_check == NOW
+
+
+def test_a_failure_after_an_unchanged_run_is_written_to_the_state_file(tmp_path: Path) -> None:
+    store = SnapshotStore(LocalBlobs(tmp_path))
+    first = evaluate(WATCH, WatchState(watch_id="kz"), page(BASE), Base(None, None), RULES, NOW)
+    commit(store, Outbox(store), WATCH, first, NOW)
+    later = NOW + timedelta(hours=1)
+    before = store.state("kz")
+    again = evaluate(WATCH, before, page(BASE, at=later), base_of(BASE), RULES, later)
+    commit(store, Outbox(store), WATCH, again, later, before=before)
+    store.flush_checks()
+    store = SnapshotStore(LocalBlobs(tmp_path))
+    after = NOW + timedelta(hours=2)
+    before = store.state("kz")
+    error = FetchError(URL, "http", "HTTP 503", status=503, retryable=True)
+    failed = evaluate(WATCH, before, error, base_of(BASE), RULES, after)
+    commit(store, Outbox(store), WATCH, failed, after, before=before)
+    state = SnapshotStore(LocalBlobs(tmp_path)).state("kz")
+    assert state.consecutive_failures == 1 and state.last_check == after
 
 
 def test_loading_a_config_imports_no_html_parser(tmp_path: Path) -> None:

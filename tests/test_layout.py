@@ -38,3 +38,15 @@ def test_a_record_id_reads_back_to_its_time_and_a_lock_to_its_limit() -> None:
     assert layout.record_time(None) == datetime.fromtimestamp(0, UTC)
     assert layout.lock_owner(layout.lock("kz")) == "watch:kz"
     assert layout.lock_owner(layout.channel_lock("team-slack")) == "channel:team-slack"
+
+
+def test_the_paths_issue_15_added_and_how_a_pending_entry_reads_back() -> None:
+    assert layout.pending_entry("slack", "kz", "change-a-b") == ".pending/slack/kz~change-a-b"
+    assert layout.parse_pending_entry("kz~change-a-b") == ("kz", "change-a-b")
+    assert layout.parse_pending_entry(".indexed") is None
+    assert layout.pending_indexed() == ".pending/.indexed"
+    assert layout.checks_object("20260101T000000Z-ab") == ".checks/20260101T000000Z-ab.json"
+    assert layout.compacted_events("kz") == "kz/outbox-delivered.jsonl.gz"
+    assert layout.save_index_entry("kz", "r1") == ".archive-queue/kz~r1"
+    assert layout.retention_mark() == ".retention.json"
+    assert layout.parts("slack", "k") == f"{layout.channel_records('slack')}/k.parts"

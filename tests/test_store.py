@@ -227,7 +227,9 @@ def test_writer_killed_between_temp_write_and_rename_leaves_a_loadable_store(
     assert isinstance(store, SnapshotStore)
 
 
-def test_stale_temp_files_of_killed_writers_are_swept_under_the_lock(tmp_path: Path) -> None:
+def test_stale_temp_files_of_killed_writers_are_swept_when_the_state_is_written(
+    tmp_path: Path,
+) -> None:
     store = open_store(tmp_path)
     raw, base = page("base")
     store.record("kz", base, info(raw, T0), raw)
@@ -237,7 +239,8 @@ def test_stale_temp_files_of_killed_writers_are_swept_under_the_lock(tmp_path: P
         leftover.write_bytes(b"partial")
     os.utime(stale, (1_000_000_000, 1_000_000_000))  # long ago
     with store.lock("kz"):
-        pass
+        assert stale.exists()  # an unchanged check (no state write) does not walk the folder
+        store.save_state(store.state("kz"))
     assert not stale.exists()
     assert fresh.exists()  # could still belong to a live writer
     assert store.history("kz")

@@ -119,7 +119,7 @@ def _check_page(watch: Watch, ctx: CheckContext, now: datetime) -> Committed:
         base = Base(base.id, base.hash, ctx.store.document(watch.id, base.hash))
     outcome = evaluate(watch, state, fetched, base, _rules(ctx), now)
     archive = ctx.config.archive is not None
-    return commit(ctx.store, ctx.outbox, watch, outcome, now, archive=archive)
+    return commit(ctx.store, ctx.outbox, watch, outcome, now, archive=archive, before=state)
 
 
 def result_of(watch: Watch, committed: Committed) -> WatchResult:

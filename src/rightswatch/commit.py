@@ -21,7 +21,7 @@ from rightswatch.fetch import Page
 from rightswatch.outbox import ChangeEvent, Outbox
 from rightswatch.preserve import enqueue
 from rightswatch.render.report import ReportSide
-from rightswatch.store import FetchInfo, SnapshotRecord, SnapshotStore, record_time
+from rightswatch.store import FetchInfo, SnapshotRecord, SnapshotStore, WatchState, record_time
 
 __all__ = ["ChangeReport", "Committed", "commit", "commit_index", "fetch_info"]
 
@@ -56,9 +56,11 @@ def commit(
     now: datetime,
     *,
     archive: bool = False,
+    before: WatchState | None = None,
 ) -> Committed:
     """Snapshot → event and notices (→ a web-archive save queued, with `archive`) → state; the
-    caller holds the watch's lock."""
+    caller holds the watch's lock. With `before` (the state the check read), an unchanged check
+    that moved only its last check and validators writes nothing for the watch itself."""
     if isinstance(outcome, Suspect) and outcome.page is not None:  # evidence, not a snapshot
         page = outcome.page
         ext = "pdf" if page.content_type == "application/pdf" else "html"
@@ -67,7 +69,10 @@ def commit(
     if new is None:
         for notice in outcome.notices:
             outbox.add(notice)
-        store.save_state(outcome.state)
+        if before is not None and isinstance(outcome, Unchanged) and not outcome.notices:
+            store.update_state(before, outcome.state)
+        else:
+            store.save_state(outcome.state)
         return Committed(outcome)
     record = store.record(
         watch.id, new.doc, fetch_info(new.page), new.page.body, outcome.state.edition

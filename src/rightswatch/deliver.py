@@ -43,10 +43,16 @@ def local_report_base(config: Config) -> str | None:
 
 def channels_to_deliver(outbox: Outbox) -> list[str]:
     """Every channel that has at least one pending event, in first-seen order."""
+    pending = outbox.by_channel()
+    waiting = {(name, e.watch_id, e.id) for name, events in pending.items() for e in events}
+    events = sorted(
+        {(e.watch_id, e.id): e for es in pending.values() for e in es}.values(),
+        key=lambda e: (e.detected_at, e.watch_id, e.id),
+    )
     names: dict[str, None] = {}
-    for event in outbox.pending():
+    for event in events:
         for name in event.channels:
-            if not outbox.is_sent(event, name):
+            if (name, event.watch_id, event.id) in waiting:
                 names.setdefault(name, None)
     return list(names)
 

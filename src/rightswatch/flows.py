@@ -8,6 +8,7 @@ Entry points for prefect.yaml (`flows/monitor.py:monitor`, `flows/monitor.py:sha
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 from typing import Any, cast
 
 from prefect import flow, get_run_logger
@@ -28,6 +29,7 @@ from rightswatch.tasks import (
     batch_results,
     check_watches_task,
     collect_shards,
+    compact_delivered,
     deliver_channel_task,
     delivery_result,
     now,
@@ -36,6 +38,7 @@ from rightswatch.tasks import (
     preserve_and_publish,
     publish_artifacts,
     recheck_all,
+    shard_count,
     start_shards,
     will_recheck,
 )
@@ -54,7 +57,14 @@ def check_workers(config: Config) -> int:
 
 
 def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[WatchResult]:
-    """Every watch checked in batches on a bounded thread pool; results in `watches` order."""
+    """Every watch checked in batches on a bounded thread pool, under the shard's host leases
+    when the store is coordinated; results in `watches` order."""
+    lease = ctx.lease(watches, config.run.shard_timeout) if ctx.lease else nullcontext()
+    with lease:
+        return _check_all(config, watches, ctx)
+
+
+def _check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[WatchResult]:
     batches = plan_batches(watches, config.run.batch_size(len(watches)))
     with _runner(check_workers(config)) as runner:
         futures: dict[PrefectFuture[Any], list[Watch]] = {
@@ -74,6 +84,7 @@ def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[W
             for result in batch_results(future.result(raise_on_failure=False), futures[future])
         }
         done |= recheck_all(runner, [w for w in watches if will_recheck(done[w.id], config)], ctx)
+    ctx.store.flush_checks(config.retention_days)  # the unchanged watches' last checks, one write
     return [done[w.id] for w in watches]
 
 
@@ -107,7 +118,7 @@ def monitor(
     shards: int | None = None,
     site_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Check the configured watches (split across workers when run.shards > 1), deliver
+    """Check the configured watches (split across workers by run.shards, host-affine), deliver
     pending digests, publish the run's artifact. Then, never before delivery: the web-archive
     saves (`archive:`) and, with `site_dir`, the static site rebuilt there."""
     started = now()
@@ -115,7 +126,7 @@ def monitor(
     ctx = open_context(config)
     try:
         selected = select_watches(config, watches, ctx.store)
-        plan = plan_shards(selected, shards or config.run.shards)
+        plan = plan_shards(selected, shards or shard_count(config))
         children, inline = start_shards(config_path, config, plan[1:])
         results = check_all(config, plan[0] + inline, ctx)
         collected, unclaimed = collect_shards(
@@ -126,6 +137,7 @@ def monitor(
         results = [by_id[w.id] for w in selected]
         ctx.outbox.add_all(lag_notices(config, ctx.store, now()))  # translations behind
         deliveries = deliver_all(config, ctx) if notify else []
+        compact_delivered(config, ctx)  # at most daily: delivered events past retention_days
         preserve_and_publish(config, ctx, site_dir)  # archive saves, then the site
     finally:
         ctx.close()

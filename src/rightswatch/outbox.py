@@ -8,10 +8,14 @@ marking re-sends (at least once) rather than drops.
     <watch-id>/outbox/<event-id>.json              the change event, written once
     <watch-id>/outbox/<event-id>.<channel>.sent    the channel acknowledged it
     <watch-id>/outbox/<event-id>.<channel>.error   the last failure, overwritten per attempt
+    .pending/<channel>/<watch-id>~<event-id>       not yet acknowledged (pending.py)
+
+Delivery finds its work through the pending index, never by reading every event ever written.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from contextlib import AbstractContextManager
@@ -21,9 +25,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rightswatch.diff import SectionChange
+from rightswatch.pending import PendingIndex
 from rightswatch.store import SnapshotStore, layout
 
-__all__ = ["ChangeEvent", "Outbox", "idempotency_key"]
+__all__ = ["ChangeEvent", "Outbox", "compacted_events", "idempotency_key"]
 
 
 class ChangeEvent(BaseModel):
@@ -69,39 +74,87 @@ class Outbox:
     def __init__(self, store: SnapshotStore) -> None:
         self.store = store
         self.blobs = store.blobs
+        self.index = PendingIndex(store.blobs)
 
     def add(self, event: ChangeEvent) -> ChangeEvent:
-        """Record an event once; a second add of the same id keeps the first."""
+        """Record an event once, then its pending entries; a second add of the same id keeps
+        the first and only restores entries a crash kept from being written."""
         path = layout.event(event.watch_id, event.id)
         existing = self.blobs.read(path)
         if existing is not None:
             try:
-                return ChangeEvent.model_validate_json(existing)
+                kept = ChangeEvent.model_validate_json(existing)
             except ValidationError:
                 pass  # a damaged event is rewritten from the fresh detection
+            else:
+                for channel in kept.channels:
+                    if not self.is_sent(kept, channel):
+                        self.index.add(channel, kept.watch_id, kept.id)
+                return kept
         self.blobs.write(path, event.model_dump_json(indent=2).encode("utf-8"))
+        for channel in event.channels:  # after the event, before the caller moves the baseline
+            self.index.add(channel, event.watch_id, event.id)
         return event
 
     def add_all(self, events: list[ChangeEvent]) -> list[ChangeEvent]:
         """Record several events; each as `add` does."""
         return [self.add(event) for event in events]
 
+    def event(self, watch_id: str, event_id: str) -> ChangeEvent | None:
+        raw = self.blobs.read(layout.event(watch_id, event_id))
+        if raw is None:
+            return None
+        try:
+            return ChangeEvent.model_validate_json(raw)
+        except ValidationError:
+            return None
+
     def events(self, watch_id: str) -> list[ChangeEvent]:
+        """Every event of a watch: those in its outbox and those compacted (retention.py)."""
         events = self.store.load_all(layout.outbox(watch_id), ChangeEvent)
-        return sorted(events, key=lambda e: (e.detected_at, e.id))
+        events += compacted_events(self.store, watch_id)
+        unique = {e.id: e for e in events}
+        return sorted(unique.values(), key=lambda e: (e.detected_at, e.id))
 
     def is_sent(self, event: ChangeEvent, channel: str) -> bool:
         return self.blobs.exists(layout.event_sent(event.watch_id, event.id, channel))
 
+    def _scan(self) -> list[tuple[str, str, str]]:
+        """The full history scan the index replaces; run once on a store that predates it."""
+        return [
+            (channel, event.watch_id, event.id)
+            for watch_id in self.store.watch_ids()
+            for event in self.store.load_all(layout.outbox(watch_id), ChangeEvent)
+            for channel in event.channels
+            if not self.is_sent(event, channel)
+        ]
+
+    def by_channel(self, channel: str | None = None) -> dict[str, list[ChangeEvent]]:
+        """Each channel's undelivered events in detection order, read from the pending index:
+        one listing per channel and one read (and one marker check) per pending event. An entry
+        whose event is already marked sent, or gone, is removed as it is met."""
+        self.index.ensure(self._scan)
+        loaded: dict[tuple[str, str], ChangeEvent | None] = {}
+        out: dict[str, list[ChangeEvent]] = {}
+        for name in [channel] if channel else self.index.channels():
+            stale, events = [], []
+            for entry in self.index.entries(name):
+                if entry not in loaded:
+                    loaded[entry] = self.event(*entry)
+                event = loaded[entry]
+                if event is None or name not in event.channels or self.is_sent(event, name):
+                    stale.append(entry)
+                else:
+                    events.append(event)
+            self.index.remove(name, [e for e in stale if loaded[e] is not None])
+            if events:
+                out[name] = sorted(events, key=lambda e: (e.detected_at, e.watch_id, e.id))
+        return out
+
     def pending(self, channel: str | None = None) -> list[ChangeEvent]:
         """Undelivered events in detection order, for one channel or for any."""
-        out = []
-        for watch_id in self.store.watch_ids():
-            for event in self.events(watch_id):
-                wanted = [channel] if channel else event.channels
-                if any(c in event.channels and not self.is_sent(event, c) for c in wanted):
-                    out.append(event)
-        return sorted(out, key=lambda e: (e.detected_at, e.watch_id, e.id))
+        unique = {(e.watch_id, e.id): e for es in self.by_channel(channel).values() for e in es}
+        return sorted(unique.values(), key=lambda e: (e.detected_at, e.watch_id, e.id))
 
     def commit(self, events: list[ChangeEvent], channel: str, key: str) -> None:
         """One atomic write records that the channel acknowledged these events: the commit
@@ -118,8 +171,7 @@ class Outbox:
                 pairs = [(str(w), str(i)) for w, i in record["events"]]
             except (ValueError, KeyError, TypeError):
                 continue
-            loaded = {w: {e.id: e for e in self.events(w)} for w in {w for w, _ in pairs}}
-            events = [loaded[w][i] for w, i in pairs if i in loaded[w]]
+            events = [e for w, i in pairs if (e := self.event(w, i)) is not None]
             self.mark_sent(events, channel, str(record["key"]))
             self.finish(channel, str(record["key"]))
 
@@ -149,6 +201,8 @@ class Outbox:
         for event in events:
             path = layout.event_sent(event.watch_id, event.id, channel)
             self.blobs.write(path, json.dumps(stamp).encode())
+        # only once every marker is written: an entry without a marker must never go missing
+        self.index.remove(channel, [(e.watch_id, e.id) for e in events])
 
     def mark_failed(self, events: list[ChangeEvent], channel: str, error: str) -> None:
         stamp = json.dumps({"at": datetime.now(UTC).isoformat(), "error": error}).encode()
@@ -163,3 +217,17 @@ class Outbox:
             return str(json.loads(raw).get("error"))
         except (ValueError, AttributeError):
             return None
+
+
+def compacted_events(store: SnapshotStore, watch_id: str) -> list[ChangeEvent]:
+    """Delivered events that retention moved out of the outbox into one object (one line each)."""
+    raw = store.blobs.read(layout.compacted_events(watch_id))
+    if raw is None:
+        return []
+    out = []
+    for line in gzip.decompress(raw).splitlines():
+        try:
+            out.append(ChangeEvent.model_validate_json(line))
+        except ValidationError:
+            continue
+    return out

@@ -31,6 +31,8 @@ class HostLimiter:
         self._clock = clock
         self._sleep = sleep
         self._shared = shared
+        # hosts this process alone checks, under a shard's lease (coordinate.py): limited here
+        self.local_hosts: set[str] = set()
         self._lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._next_start: dict[str, float] = {}
@@ -41,7 +43,7 @@ class HostLimiter:
             sem = self._slots.setdefault(host, threading.BoundedSemaphore(self.concurrency))
         sem.acquire()
         try:
-            if self._shared is not None:
+            if self._shared is not None and host not in self.local_hosts:
                 with self._shared(host):
                     yield
                 return

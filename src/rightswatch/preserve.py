@@ -128,7 +128,7 @@ def enqueue(store: SnapshotStore, watch_id: str, snapshot: str, url: str, at: da
 
 def queued(store: SnapshotStore) -> list[ArchiveSave]:
     """Saves not yet confirmed, oldest first."""
-    items = [s for w in store.watch_ids() for s in store.queued_archive_saves(w)]
+    items = store.all_queued_archive_saves()
     return sorted(items, key=lambda s: (s.queued_at, s.watch_id, s.snapshot))
 
 

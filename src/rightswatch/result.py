@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel
 
-from rightswatch.config import Config
+from rightswatch.config import Config, Watch
 from rightswatch.diff import SectionChange
 from rightswatch.fetch import Fetcher
 from rightswatch.outbox import ChangeEvent, Outbox
@@ -51,6 +53,8 @@ class CheckContext:
     store: SnapshotStore
     fetcher: Fetcher
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # With a coordinated store: hold a shard's host leases (coordinate.PrefectLimits.lease)
+    lease: Callable[[list[Watch], float], AbstractContextManager[None]] | None = None
 
     @cached_property
     def outbox(self) -> Outbox:

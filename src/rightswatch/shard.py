@@ -26,25 +26,32 @@ class ShardResults(BaseModel):
 
 
 def plan_shards(watches: list[Watch], count: int) -> list[list[Watch]]:
-    """`count` shards (fewer if there are fewer watches), each with an equal share of every
-    host, so no shard spends the run waiting on one site's politeness limit while the others
-    idle. Config order is kept within a shard."""
+    """At most `count` shards, host-affine: every watch of a host goes to one shard (a host's
+    throughput is bounded by its own politeness, so splitting it gains nothing, and one shard
+    per host is what lets a shard lease its hosts instead of locking every page). Biggest hosts
+    first, each to the shard with the least work so far; config order is kept within a shard.
+    An empty shard is dropped, so fewer hosts than `count` give fewer shards."""
     count = max(1, min(count, len(watches)))
     by_host: dict[str, list[Watch]] = defaultdict(list)
     for watch in watches:
         by_host[(urlsplit(watch.url).hostname or "").lower()].append(watch)
+    work = {host: sum(_work(w) for w in group) for host, group in by_host.items()}
+    load = [0] * count
     assigned: dict[str, int] = {}
-    turn = 0
-    # Biggest hosts first, then one watch to each shard in turn, continuing where the last host
-    # stopped, so small hosts even out what the big ones leave over.
-    for host in sorted(by_host, key=lambda h: (-len(by_host[h]), h)):
+    for host in sorted(by_host, key=lambda h: (-work[h], h)):
+        target = min(range(count), key=lambda i: (load[i], i))
+        load[target] += work[host]
         for watch in by_host[host]:
-            assigned[watch.id] = turn % count
-            turn += 1
+            assigned[watch.id] = target
     shards: list[list[Watch]] = [[] for _ in range(count)]
     for watch in watches:
         shards[assigned[watch.id]].append(watch)
-    return shards
+    return [shard for shard in shards if shard] or [[]]
+
+
+def _work(watch: Watch) -> int:
+    """A check's relative cost: a page rendered in a browser takes several static fetches."""
+    return 5 if watch.render == "browser" else 1
 
 
 def save_results(

@@ -45,6 +45,8 @@ __all__ = [
     "publish_artifacts",
     "recheck_all",
     "recheck_watch_task",
+    "compact_delivered",
+    "shard_count",
     "start_shards",
     "will_recheck",
 ]
@@ -157,7 +159,10 @@ def deliver_channel_task(name: str, config: Config, outbox: Outbox) -> DeliveryR
 def open_context(config: Config) -> CheckContext:
     limits = PrefectLimits(config) if config.coordinated() else None
     return CheckContext(
-        config=config, store=store_for(config, limits), fetcher=fetcher_for(config, limits)
+        config=config,
+        store=store_for(config, limits),
+        fetcher=fetcher_for(config, limits),
+        lease=limits.lease if limits is not None else None,
     )
 
 
@@ -211,6 +216,30 @@ class ShardRun:
     watches: list[Watch]
     run_key: str  # the parent's run, under which the shard writes its results
     created: float = field(default_factory=time.monotonic)
+
+
+def shard_count(config: Config) -> int:
+    """`run.shards`, with auto resolved: as many shards as workers online in this flow run's
+    work pool (at most `run.max_shards`), so a second worker shares the next sweep with no
+    config change; one when the run has no pool, e.g. `rightswatch check`. Two API calls."""
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+
+    if config.run.shards != "auto":
+        return config.run.shards
+    if flow_run.id is None:
+        return 1
+    try:
+        with get_client(sync_client=True) as client:
+            pool = client.read_flow_run(UUID(str(flow_run.id))).work_pool_name
+            if not pool:
+                return 1
+            workers = client.read_workers_for_work_pool(pool)
+    except Exception as exc:  # an API hiccup costs the run its parallelism, nothing else
+        get_run_logger().warning("run.shards auto: could not count workers (%s); 1 shard", exc)
+        return 1
+    online = sum(1 for w in workers if str(getattr(w, "status", "")).upper().endswith("ONLINE"))
+    return max(1, min(online, config.run.max_shards))
 
 
 def start_shards(
@@ -353,6 +382,19 @@ def preserve_and_publish(config: Config, ctx: CheckContext, site_dir: str | None
             build_site(config, ctx.store, Path(site_dir))
         except Exception as exc:
             logger.warning("could not refresh the site in %s: %s", site_dir, exc)
+
+
+def compact_delivered(config: Config, ctx: CheckContext) -> None:
+    """Retention (retention.py), after delivery; a failure is logged and retried next run."""
+    from rightswatch.retention import compact_if_due
+
+    try:
+        done = compact_if_due(ctx.store, config.retention_days, now())
+    except Exception as exc:
+        get_run_logger().warning("retention skipped this run: %s: %s", type(exc).__name__, exc)
+        return
+    if done is not None and done.events:
+        get_run_logger().info("retention: %d delivered event(s) compacted", done.events)
 
 
 def now() -> datetime:

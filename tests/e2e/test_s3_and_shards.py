@@ -111,8 +111,75 @@ def test_two_runs_racing_on_one_watch_record_one_snapshot_and_one_event(
     ctx.close()
 
 
+def test_a_leased_shard_takes_one_lease_not_a_lock_per_page_and_racing_shards_still_exclude(
+    tmp_path: Path,
+    loopback: Loopback,
+    prefect_api: str,
+    s3: S3,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import prefect.concurrency.sync as prefect_concurrency
+
+    for key, value in S3_ENV.items():
+        monkeypatch.setenv(key, value)
+    url = s3.bucket("e2e-lease")
+    pages = [loopback.page(f"/l{n}", BASE) for n in range(5)]
+    cfg = write_config(
+        tmp_path / "rw.yaml",
+        f"{url}/s",
+        [(f"l{n}", page, "hrw-world-report") for n, page in enumerate(pages)],
+        extra=f"snapshot_options: {{endpoint_url: '{s3.endpoint}'}}\n",
+    )
+    config = load_config(cfg)
+    calls: list[object] = []
+    original = prefect_concurrency.concurrency
+
+    def counted(names: object, *args: Any, **kwargs: Any) -> Any:
+        calls.append(names)
+        return original(names, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(prefect_concurrency, "concurrency", counted)
+    ctx = open_context(config)
+    assert ctx.lease is not None
+    with ctx.lease(config.watches, 60):
+        results = check_watches(config.watches, ctx)
+    assert {r.status for r in results} == {"baseline"}
+    assert calls == [["lease:127.0.0.1"]]  # one acquire for the shard: no lock, no host slot
+    for n in range(5):
+        loopback.page(f"/l{n}", EDITED)
+    start = threading.Barrier(2)
+    statuses: list[Any] = []
+
+    def one_run() -> None:
+        run_ctx = open_context(config)
+        assert run_ctx.lease is not None
+        start.wait()
+        with run_ctx.lease(config.watches, 120):
+            statuses.extend(r.status for r in check_watches(config.watches, run_ctx))
+        run_ctx.close()
+
+    runs = [threading.Thread(target=one_run) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=120)
+    assert sorted(statuses) == ["changed"] * 5 + ["unchanged"] * 5
+    assert all(len(ctx.outbox.events(f"l{n}")) == 1 for n in range(5))
+    ctx.close()
+
+
 def _sharded(tmp_path: Path, loopback: Loopback, run: str) -> tuple[Path, list[str]]:
-    watches = [(f"p{n}", loopback.page(f"/p{n}", BASE), "hrw-world-report") for n in range(4)]
+    # two hosts (shards are host-affine): 127.0.0.1 and localhost, both the loopback server
+    watches = [
+        (
+            f"p{n}",
+            loopback.page(f"/p{n}", BASE).replace(
+                "127.0.0.1", "localhost" if n % 2 else "127.0.0.1"
+            ),
+            "hrw-world-report",
+        )
+        for n in range(4)
+    ]
     cfg = write_config(tmp_path / "rw.yaml", tmp_path / "snapshots", watches)
     cfg.write_text(cfg.read_text().replace("run: {", f"run: {{shards: 2, {run}, "))
     return cfg, [w[0] for w in watches]

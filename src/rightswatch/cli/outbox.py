@@ -110,3 +110,18 @@ def notify_test(
     except (DeliveryError, SecretUnavailable) as exc:
         fail(str(exc))
     err.print(f"[green]sent[/] a sample digest to {escape(channel)} ({cfg.channels[channel].type})")
+
+
+@app.command()
+def compact(
+    days: Annotated[
+        int | None, typer.Option("--days", help="Override retention_days for this run")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Compact delivered events older than retention_days now (runs also do it daily)."""
+    from rightswatch.retention import compact as compact_store
+
+    cfg = load_or_exit(config)
+    done = compact_store(store_for(cfg), days or cfg.retention_days, datetime.now(UTC))
+    out.print(f"compacted {done.events} delivered event(s); {done.files} file(s) removed")

@@ -224,7 +224,7 @@ def serve(config: ConfigOption = None, verbose: Verbose = False) -> None:
                 f" at '{cron}' UTC",
             )
         )
-    if cfg.run.shards > 1:  # the parent starts its shards as runs of this deployment
+    if cfg.run.shards != "auto" and cfg.run.shards > 1:  # parent starts shards as these runs
         shard_flow, shard_name = cfg.run.shard_deployment.split("/", 1)
         shard = load_monitor(verbose, "shard")
         if shard.name == shard_flow:

@@ -62,8 +62,10 @@ class RunSettings(_Strict):
     task_timeout: float | None = Field(None, gt=0)  # seconds per watch; default from fetch
     watches_per_task: int = Field(0, ge=0, le=10_000)  # 0: one per watch up to ~4 tasks a worker
     # Flow runs one sweep is split into; shards after the first run as `shard_deployment`
-    # on other workers (README "Production").
-    shards: int = Field(1, ge=1, le=256)
+    # on other workers (README "Production"). auto: one per worker online in the deployment's
+    # work pool, at most max_shards; one when the run has no pool (`rightswatch check`).
+    shards: int | Literal["auto"] = Field("auto")
+    max_shards: int = Field(8, ge=1, le=256)
     shard_deployment: str = "rightswatch-shard/shard"
     shard_timeout: float = Field(6 * 3600, gt=0)  # seconds the parent waits for its shards
     # seconds a shard may wait for a worker before the parent cancels it and checks it itself
@@ -326,6 +328,9 @@ class Config(_Strict):
     snapshot_options: dict[str, Any] = Field(default_factory=dict)
     keep_raw: bool = True  # keep each distinct raw page, gzip-compressed, as evidence
     report_base_url: str | None = None  # where snapshots/ is published; digests link reports
+    # Delivered events, their markers and channel records older than this are compacted
+    # (retention.py); history, documents, raw pages, reports and `export` are kept whole.
+    retention_days: int = Field(90, ge=1, le=36_500)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     run: RunSettings = Field(default_factory=RunSettings)
     guard: GuardSettings = Field(default_factory=GuardSettings)
@@ -374,7 +379,8 @@ class Config(_Strict):
         """Whether locks and per-host limits must hold across workers (Prefect's limits)."""
         if self.run.coordination != "auto":
             return self.run.coordination == "prefect"
-        return self.run.shards > 1 or is_remote(self.snapshots)
+        shards = self.run.shards
+        return (isinstance(shards, int) and shards > 1) or is_remote(self.snapshots)
 
     def watch(self, watch_id: str) -> Watch:
         for watch in self.watches:

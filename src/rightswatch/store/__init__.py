@@ -29,6 +29,7 @@ from rightswatch.config import WATCH_ID, is_remote
 from rightswatch.document import Document
 from rightswatch.store import layout
 from rightswatch.store.blobs import Blobs, LocalBlobs, LockTimeout
+from rightswatch.store.checks import CheckLog, only_touched
 from rightswatch.store.layout import record_time
 from rightswatch.store.records import ArchiveSave, FetchInfo, SnapshotRecord, WatchState
 from rightswatch.store.remote import FsspecBlobs, LockFactory, RemoteStoreError
@@ -82,6 +83,7 @@ class SnapshotStore:
         self.reports = Reports(blobs)
         self.indexes = Indexes(blobs)
         self.runs = Runs(blobs)
+        self.checks = CheckLog(blobs)
 
     @staticmethod
     def _check(watch_id: str) -> str:
@@ -93,17 +95,15 @@ class SnapshotStore:
     @contextmanager
     def lock(self, watch_id: str, timeout: float = 600.0) -> Iterator[None]:
         with self.blobs.lock(layout.lock(self._check(watch_id)), timeout):
-            # A writer killed between its temp write and its rename leaves a hidden temp
-            # file that nothing reads; clear old ones while nobody else writes this watch.
-            self.blobs.sweep_temp(watch_id, older_than=STALE_TEMP_SECONDS)
             yield
 
     def state(self, watch_id: str) -> WatchState:
+        """The state file, with the newer last check an unchanged run recorded (store/checks.py)."""
         raw = self.blobs.read(layout.state(self._check(watch_id)))
         if raw is None:
-            return WatchState(watch_id=watch_id)
+            return self.checks.overlay(WatchState(watch_id=watch_id))
         try:
-            return WatchState.model_validate_json(raw)
+            return self.checks.overlay(WatchState.model_validate_json(raw))
         except ValidationError as exc:
             raise StoreError(
                 f"{self.blobs.describe(layout.state(watch_id))} is unreadable "
@@ -111,8 +111,24 @@ class SnapshotStore:
             ) from None
 
     def save_state(self, state: WatchState) -> None:
+        """Called under the watch's lock. A writer killed between its temp write and its rename
+        left a hidden temp file that nothing reads; old ones are cleared here, when the watch is
+        written anyway, so an unchanged check never walks the watch's folder."""
         path = layout.state(self._check(state.watch_id))
+        self.blobs.sweep_temp(state.watch_id, older_than=STALE_TEMP_SECONDS)
         self.blobs.write(path, state.model_dump_json(indent=2).encode("utf-8"))
+
+    def update_state(self, before: WatchState, after: WatchState) -> None:
+        """Save a check's new state: in the run's check log when only the last check and the
+        validators moved (nothing written per watch), else in the watch's state.json."""
+        if only_touched(before, after):
+            self.checks.record(after)
+        else:
+            self.save_state(after)
+
+    def flush_checks(self, keep_days: int = 90) -> bool:
+        """Write the run's check log (one object); call once when a run or shard ends."""
+        return self.checks.flush(keep_days)
 
     # snapshots --------------------------------------------------------------------------------
     def record(
@@ -202,11 +218,35 @@ class SnapshotStore:
         """Queued saves and confirmed ones live apart, so a run reads only what is waiting."""
         queue = layout.queued_save(self._check(save.watch_id), save.snapshot)
         data = save.model_dump_json(indent=2).encode("utf-8")
+        entry = layout.save_index_entry(save.watch_id, save.snapshot)
         if save.archive_url is None:
             self.blobs.write(queue, data)
+            self.blobs.write(entry, b"")  # after the queue file: an entry never lacks one
             return
         self.blobs.write(layout.archived(save.watch_id, save.snapshot), data)
         self.blobs.delete(queue)
+        self.blobs.delete(entry)
+
+    def all_queued_archive_saves(self) -> list[ArchiveSave]:
+        """Every queued save, found through one index folder rather than a listing per watch
+        (a store older than the index is indexed once, by that listing)."""
+        if self.blobs.read(layout.save_index_done()) is None:
+            for watch_id in self.watch_ids():
+                for save in self.queued_archive_saves(watch_id):
+                    self.blobs.write(layout.save_index_entry(watch_id, save.snapshot), b"")
+            self.blobs.write(layout.save_index_done(), b"{}")
+        out = []
+        for name in self.blobs.list(layout.save_index()):
+            watch_id, sep, record = name.partition("~")
+            raw = self.blobs.read(layout.queued_save(watch_id, record)) if sep else None
+            if raw is None:  # confirmed, and killed before its entry went
+                self.blobs.delete(f"{layout.save_index()}/{name}")
+                continue
+            try:
+                out.append(ArchiveSave.model_validate_json(raw or b""))
+            except ValidationError:
+                continue  # confirmed meanwhile (stale entry) or damaged: queued again by check
+        return out
 
     def queued_archive_saves(self, watch_id: str) -> list[ArchiveSave]:
         return self.load_all(layout.archive_queue(self._check(watch_id)), ArchiveSave)
@@ -242,8 +282,16 @@ class SnapshotStore:
         return self.load_all(layout.snapshots(self._check(watch_id)), SnapshotRecord)
 
     def latest(self, watch_id: str) -> SnapshotRecord | None:
-        history = self.history(watch_id)
-        return history[-1] if history else None
+        """The newest record: one listing and (usually) one read, not the whole history."""
+        folder = layout.snapshots(self._check(watch_id))
+        for name in reversed([n for n in self.blobs.list(folder) if n.endswith(".json")]):
+            try:
+                return SnapshotRecord.model_validate_json(
+                    self.blobs.read(f"{folder}/{name}") or b""
+                )
+            except ValidationError:
+                log.warning("skipping unreadable %s", self.blobs.describe(f"{folder}/{name}"))
+        return None
 
     def document(self, watch_id: str, content_hash: str) -> Document:
         path = layout.doc(self._check(watch_id), content_hash)

@@ -18,6 +18,13 @@ scripts rely on: change nothing here without a migration.
     .channels/<channel>/deliveries/<key>.json        a delivery's commit record
     .channels/<channel>/<key>.parts                  parts of a split digest already sent
     .runs/<run-key>/<shard-key>.json                 one shard's results, for its parent run
+    .pending/<channel>/<watch-id>~<event-id>         an event the channel has not acknowledged
+    .pending/.indexed                                every older event is in the pending index
+    .checks/<time>-<token>.json                      last checks of unchanged watches (per run)
+    .archive-queue/<watch-id>~<record-id>            a queued web-archive save, indexed
+    .archive-queue/.indexed                          every older queued save is in that index
+    <watch-id>/outbox-delivered.jsonl.gz             delivered events compacted after retention
+    .retention.json                                  when retention last ran
 """
 
 from __future__ import annotations
@@ -40,6 +47,20 @@ __all__ = [
     "lock",
     "lock_owner",
     "outbox",
+    "checks",
+    "save_index",
+    "save_index_entry",
+    "save_index_done",
+    "channels",
+    "channel_records",
+    "checks_object",
+    "compacted_events",
+    "pending",
+    "pending_channel",
+    "pending_entry",
+    "pending_indexed",
+    "parse_pending_entry",
+    "retention_mark",
     "parts",
     "queued_save",
     "raw",
@@ -148,8 +169,16 @@ def delivery(channel: str, key: str) -> str:
     return f"{deliveries(channel)}/{key}.json"
 
 
+def channels() -> str:
+    return ".channels"
+
+
+def channel_records(channel: str) -> str:
+    return f"{channels()}/{channel}"
+
+
 def parts(channel: str, key: str) -> str:
-    return f".channels/{channel}/{key}.parts"
+    return f"{channel_records(channel)}/{key}.parts"
 
 
 def shard(run_key: str, shard_key: str) -> str:
@@ -166,3 +195,54 @@ def archive_queue(watch_id: str) -> str:
 
 def queued_save(watch_id: str, record_id: str) -> str:
     return f"{archive_queue(watch_id)}/{record_id}.json"
+
+
+def pending() -> str:
+    return ".pending"
+
+
+def pending_channel(channel: str) -> str:
+    return f"{pending()}/{channel}"
+
+
+def pending_entry(channel: str, watch_id: str, event_id: str) -> str:
+    """`~` never occurs in a watch id, so the name splits back into its two parts."""
+    return f"{pending_channel(channel)}/{watch_id}~{event_id}"
+
+
+def parse_pending_entry(name: str) -> tuple[str, str] | None:
+    """(watch id, event id) from a pending entry's name; None for anything else."""
+    watch_id, sep, event_id = name.partition("~")
+    return (watch_id, event_id) if sep and watch_id and event_id else None
+
+
+def pending_indexed() -> str:
+    return f"{pending()}/.indexed"
+
+
+def checks() -> str:
+    return ".checks"
+
+
+def checks_object(name: str) -> str:
+    return f"{checks()}/{name}.json"
+
+
+def compacted_events(watch_id: str) -> str:
+    return f"{watch_id}/outbox-delivered.jsonl.gz"
+
+
+def retention_mark() -> str:
+    return ".retention.json"
+
+
+def save_index() -> str:
+    return ".archive-queue"
+
+
+def save_index_entry(watch_id: str, record_id: str) -> str:
+    return f"{save_index()}/{watch_id}~{record_id}"
+
+
+def save_index_done() -> str:
+    return f"{save_index()}/.indexed"

@@ -46,6 +46,10 @@ class FsspecBlobs:
             raise RemoteStoreError(
                 f"snapshots: {url!r} with snapshot_options could not be opened: {exc}"
             ) from None
+        if getattr(fs, "max_concurrency", 1) > 1:
+            # s3fs sends a HEAD before every GET to decide on a ranged parallel read; the
+            # store's objects are small, so one GET each (half the requests of a run).
+            fs.max_concurrency = 1
         self.fs: AbstractFileSystem = fs
         self.root = root.rstrip("/")
         self._lock = lock
