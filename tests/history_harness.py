@@ -20,7 +20,7 @@ from rightswatch.fetch import Fetcher
 from rightswatch.store import open_store
 from tests.loopback import Loopback, Reply, Request
 
-__all__ = ["Site", "build_history", "config_for", "run_once", "page_html"]
+__all__ = ["Site", "build_history", "config_for", "page_html", "run_once"]
 
 WORDS = (
     "The authorities continued to restrict freedom of expression and peaceful assembly, "

@@ -224,10 +224,12 @@ def test_an_unchanged_check_writes_nothing_per_watch_until_the_run_writes_its_lo
     commit(store, Outbox(store), WATCH, again, later, before=before)
     assert blobs.writes == []  # no state.json rewrite for an unchanged watch
     assert store.state("kz").last_check == later  # this run already reads its own check
-    assert store.flush_checks() and [p.split("/")[0] for p in blobs.writes] == [".checks"]
+    assert store.flush_checks()
+    assert [p.split("/")[0] for p in blobs.writes] == [".checks"]
     reopened = SnapshotStore(LocalBlobs(tmp_path))  # the next run
     state = reopened.state("kz")
-    assert state.last_check == later and state.last_good == before.last_good
+    assert state.last_check == later
+    assert state.last_good == before.last_good
     # the state file still holds the older check; the run's log holds the newer one
     on_disk = WatchState.model_validate_json((tmp_path / "kz" / "state.json").read_bytes())
     assert on_disk.last_check == NOW
@@ -249,7 +251,8 @@ def test_a_failure_after_an_unchanged_run_is_written_to_the_state_file(tmp_path:
     failed = evaluate(WATCH, before, error, base_of(BASE), RULES, after)
     commit(store, Outbox(store), WATCH, failed, after, before=before)
     state = SnapshotStore(LocalBlobs(tmp_path)).state("kz")
-    assert state.consecutive_failures == 1 and state.last_check == after
+    assert state.consecutive_failures == 1
+    assert state.last_check == after
 
 
 def test_loading_a_config_imports_no_html_parser(tmp_path: Path) -> None:

@@ -47,7 +47,8 @@ def test_compaction_keeps_export_history_and_reports_and_prunes_delivered_events
     before = _export(root, watches)
     history = _files(root, "snapshots") + _files(root, "docs") + _files(root, "raw")
     reports = _files(root, "reports")
-    assert before.count(b"\n") > 9 and reports
+    assert before.count(b"\n") > 9
+    assert reports
 
     later = datetime.now(UTC) + timedelta(days=config.retention_days + 1)
     done = compact(open_store(root), config.retention_days, later)
@@ -59,7 +60,8 @@ def test_compaction_keeps_export_history_and_reports_and_prunes_delivered_events
     assert [n for n in outbox_files if n.endswith(".sent")] == []  # markers gone
     assert len([n for n in outbox_files if n.endswith(".json")]) == 1  # the pending event
     events = Outbox(open_store(root)).events("r0")  # the site still links every report
-    assert len(events) == 4 and all(e.report for e in events)
+    assert len(events) == 4
+    assert all(e.report for e in events)
     assert compact_if_due(open_store(root), config.retention_days, later) is None  # daily
 
     _, deliveries = run_once(config)  # the pending change is still delivered after compaction

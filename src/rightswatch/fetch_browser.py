@@ -164,7 +164,6 @@ class BrowserRenderer:
             await route.abort("blockedbyclient")
 
     async def _load(self, context: Any, url: str) -> Page:
-        from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import TimeoutError as PlaywrightTimeout
 
         page = await context.new_page()
@@ -175,18 +174,7 @@ class BrowserRenderer:
         page.on("request", lambda r: redirected.append(r.url) if r.redirected_from else None)
         timeout = self.settings.browser_timeout
         started, fetched_at = time.monotonic(), datetime.now(UTC)
-        try:
-            response = await page.goto(url, wait_until="load", timeout=timeout * 1000)
-        except PlaywrightTimeout:
-            message = (
-                f"the page did not finish loading within {timeout:g} s (fetch.browser_timeout)"
-            )
-            raise FetchError(url, "timeout", message, retryable=True) from None
-        except PlaywrightError as exc:
-            reason = str(exc).splitlines()[0]
-            raise FetchError(
-                url, "connection", f"the browser could not load it: {reason}", retryable=True
-            ) from None
+        response = await _goto(page, url, timeout)
         if response is None:
             raise FetchError(url, "http", "the browser got no response for the page")
         _check_response(url, response.status, response.headers.get("content-type", ""))
@@ -217,6 +205,23 @@ class BrowserRenderer:
             fetched_at=fetched_at,
             elapsed=time.monotonic() - started,
         )
+
+
+async def _goto(page: Any, url: str, timeout: float) -> Any:
+    """Load the page (its scripts and subresources included); a failure as a FetchError."""
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        return await page.goto(url, wait_until="load", timeout=timeout * 1000)
+    except PlaywrightTimeout:
+        message = f"the page did not finish loading within {timeout:g} s (fetch.browser_timeout)"
+        raise FetchError(url, "timeout", message, retryable=True) from None
+    except PlaywrightError as exc:
+        reason = str(exc).splitlines()[0]
+        raise FetchError(
+            url, "connection", f"the browser could not load it: {reason}", retryable=True
+        ) from None
 
 
 def _refuse_strays(url: str, strays: list[str]) -> None:

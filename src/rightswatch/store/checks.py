@@ -24,7 +24,7 @@ from rightswatch.store import layout
 from rightswatch.store.blobs import Blobs
 from rightswatch.store.records import WatchState
 
-__all__ = ["CheckLog", "Touch", "TOUCH_FIELDS"]
+__all__ = ["TOUCH_FIELDS", "CheckLog", "Touch"]
 
 log = logging.getLogger(__name__)
 TOUCH_FIELDS = frozenset({"last_check", "last_status", "etag", "last_modified"})
