@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import yaml
@@ -15,10 +13,9 @@ from prefect.flows import load_flow_from_entrypoint
 
 from rightswatch.config import load_config
 from rightswatch.store import open_store
-from tests.e2e.conftest import FIXTURES, ROOT, rightswatch_bin, write_config
+from tests.e2e.conftest import FIXTURES, ROOT, write_config
+from tests.e2e.deployments import PREFECT, run_daily, serve, stop, wait_until_served
 from tests.loopback import Loopback
-
-PREFECT = str(Path(sys.executable).with_name("prefect"))
 
 
 def test_prefect_yaml_defines_daily_and_its_entrypoint_imports() -> None:
@@ -81,52 +78,12 @@ def test_served_deployment_runs_on_prefect_deployment_run(
     cfg = write_config(
         tmp_path / "rw.yaml", tmp_path / "snapshots", [("kz", url, "hrw-world-report")]
     )
-    server = subprocess.Popen(
-        [rightswatch_bin(), "serve", "--config", str(cfg)],
-        cwd=ROOT,
-        env=prefect_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server = serve(cfg, prefect_env)
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            probe = subprocess.run(
-                [PREFECT, "deployment", "inspect", "rightswatch-monitor/daily"],
-                env=prefect_env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            if probe.returncode == 0:
-                break
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            time.sleep(1)
-        else:
-            raise AssertionError("rightswatch serve never registered rightswatch-monitor/daily")
-        triggered = subprocess.run(
-            [
-                PREFECT,
-                "deployment",
-                "run",
-                "rightswatch-monitor/daily",
-                "--watch",
-                "--watch-timeout",
-                "180",
-            ],
-            env=prefect_env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
+        wait_until_served(server, prefect_env)
+        triggered = run_daily(prefect_env)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop(server)
     served = server.stdout.read() if server.stdout else ""
     assert triggered.returncode == 0, triggered.stdout + triggered.stderr + served
     assert "Completed" in triggered.stdout + triggered.stderr
@@ -168,25 +125,9 @@ def test_deployed_from_a_script_with_a_stale_pwd_runs_on_a_process_worker(
         text=True,
     )
     try:
-        triggered = subprocess.run(
-            [
-                PREFECT,
-                "deployment",
-                "run",
-                "rightswatch-monitor/daily",
-                "--watch",
-                "--watch-timeout",
-                "180",
-            ],
-            **{**run, "timeout": 240},
-        )  # type: ignore[call-overload]
+        triggered = run_daily(env, cwd=project)
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
+        stop(worker)
         subprocess.run([PREFECT, "deployment", "delete", "rightswatch-monitor/daily"], **run)  # type: ignore[call-overload]
     logs = worker.stdout.read() if worker.stdout else ""
     assert triggered.returncode == 0, triggered.stdout + triggered.stderr + logs

@@ -3,8 +3,6 @@ any save is attempted, and the next run fills in the archive URL (export, report
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,8 @@ from rightswatch.export import change_rows
 from rightswatch.outbox import Outbox
 from rightswatch.preserve import queued
 from rightswatch.store import open_store
-from tests.e2e.conftest import FIXTURES, ROOT, rightswatch_bin, write_config
+from tests.e2e.conftest import FIXTURES, write_config
+from tests.e2e.deployments import run_daily, serve, stop, wait_until_served
 from tests.loopback import Loopback
 from tests.peers import Receiver
 from tests.wayback import Wayback, wayback_server
@@ -99,50 +98,12 @@ def test_prefect_deployment_run_with_site_dir_refreshes_the_site(
         tmp_path / "rw.yaml", tmp_path / "snapshots", [("kz", url, "hrw-world-report")]
     )
     site = tmp_path / "www"
-    server = subprocess.Popen(
-        [rightswatch_bin(), "serve", "--config", str(cfg)],
-        cwd=ROOT,
-        env=prefect_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    prefect = str(Path(sys.executable).with_name("prefect"))
-    run = {"env": prefect_env, "capture_output": True, "text": True}
+    server = serve(cfg, prefect_env)
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            probe = subprocess.run(
-                [prefect, "deployment", "inspect", "rightswatch-monitor/daily"], timeout=60, **run
-            )  # type: ignore[call-overload]
-            if probe.returncode == 0:
-                break
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            time.sleep(1)
-        else:
-            raise AssertionError("rightswatch serve never registered rightswatch-monitor/daily")
-        triggered = subprocess.run(
-            [
-                prefect,
-                "deployment",
-                "run",
-                "rightswatch-monitor/daily",
-                "--param",
-                f'site_dir="{site}"',
-                "--watch",
-                "--watch-timeout",
-                "180",
-            ],
-            timeout=240,
-            **run,
-        )  # type: ignore[call-overload]
+        wait_until_served(server, prefect_env)
+        triggered = run_daily(prefect_env, f'site_dir="{site}"')
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop(server)
     assert triggered.returncode == 0, triggered.stdout + triggered.stderr
     assert "Completed" in triggered.stdout + triggered.stderr
     index = (site / "index.html").read_text(encoding="utf-8")
