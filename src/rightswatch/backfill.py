@@ -9,15 +9,18 @@ listed, so a researcher knows which dates are missing and why.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+
+import requests
 
 from rightswatch.config import Config, Watch
 from rightswatch.decode import decode_html
 from rightswatch.editions import edition_label
-from rightswatch.extract import ExtractError, ExtractOptions, extract
+from rightswatch.evaluate import read_page
+from rightswatch.extract import ExtractError
 from rightswatch.guard import assess
+from rightswatch.page import Page, Validators
 from rightswatch.preserve import ArchiveError, Wayback
 from rightswatch.store import FetchInfo, SnapshotRecord, SnapshotStore
 
@@ -117,16 +120,9 @@ def _import(
     if resp.status_code != 200:
         report.skipped.append((where, f"the capture answered HTTP {resp.status_code}"))
         return None
-    body = resp.content
-    declared = resp.encoding if "charset" in resp.headers.get("Content-Type", "") else None
-    text, encoding = decode_html(body, declared)
+    page = _capture_page(capture, resp)
     try:
-        doc = extract(
-            text,
-            watch.url,
-            profile=watch.profile,
-            options=ExtractOptions(content=watch.content, heading=watch.heading),
-        )
+        doc = read_page(watch, page)
     except ExtractError as exc:
         report.skipped.append((where, f"could not be read: {exc}"))
         return None
@@ -138,11 +134,33 @@ def _import(
         fetched_at=capture.at,
         status=200,
         final_url=capture.original,
-        raw_sha256=hashlib.sha256(body).hexdigest(),
-        encoding=encoding,
+        raw_sha256=page.sha256,
+        encoding=page.encoding,
         archived_from=where,
     )
     previous = [r for r in store.history(watch.id) if r.taken_at < capture.at]
     if previous and previous[-1].content_hash == doc.content_hash():
         return None  # the same text as the capture before: nothing new to record
-    return store.import_record(watch.id, doc, fetch, body, edition_label(doc))
+    return store.import_record(watch.id, doc, fetch, page.body, edition_label(doc))
+
+
+def _capture_page(capture: Capture, resp: requests.Response) -> Page:
+    """A capture's original bytes as the page they were: a PDF by its magic, else HTML."""
+    body = resp.content
+    if body.lstrip()[:5] == b"%PDF-":
+        text, encoding, ctype = "", "binary", "application/pdf"
+    else:
+        declared = resp.encoding if "charset" in resp.headers.get("Content-Type", "") else None
+        (text, encoding), ctype = decode_html(body, declared), "text/html"
+    return Page(
+        capture.original,
+        capture.original,
+        200,
+        ctype,
+        body,
+        text,
+        encoding,
+        Validators(),
+        capture.at,
+        0.0,
+    )

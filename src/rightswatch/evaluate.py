@@ -123,6 +123,24 @@ class Failed(_Outcome):
 Outcome = Baseline | Unchanged | Changed | Edition | Suspect | Failed
 
 
+def read_page(watch: Watch, page: Page) -> Document:
+    """The watch's document of a page (HTML or PDF, by its type), with the watch's profile and
+    selectors. Any failure is an ExtractError: a page that breaks the parser breaks no run."""
+    try:
+        return extract_page(
+            page,
+            watch.url,
+            profile=watch.profile,
+            options=ExtractOptions(content=watch.content, heading=watch.heading),
+        )
+    except ExtractError:
+        raise
+    except Exception as exc:
+        raise ExtractError(
+            f"{watch.url}: could not parse the page ({type(exc).__name__}: {exc})"
+        ) from None
+
+
 def needs_baseline(state: WatchState, fetched: Fetched, base: Base) -> bool:
     """Whether `evaluate` will diff, so the caller must load the baseline's document first."""
     return (
@@ -152,17 +170,9 @@ def evaluate(
             title, new_state, notices, base, not_modified=isinstance(fetched, NotModified)
         )
     try:
-        doc = extract_page(
-            fetched,
-            watch.url,
-            profile=watch.profile,
-            options=ExtractOptions(content=watch.content, heading=watch.heading),
-        )
+        doc = read_page(watch, fetched)
     except ExtractError as exc:
         return _failed(watch, state, now, base, title, rules, str(exc))
-    except Exception as exc:  # a page that breaks the parser must not break the run
-        error = f"{watch.url}: could not parse the page ({type(exc).__name__}: {exc})"
-        return _failed(watch, state, now, base, title, rules, error)
     if not watch.title and doc.title:
         title = doc.title
     return _judge(watch, state, fetched, doc, base, rules, now, title)
