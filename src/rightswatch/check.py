@@ -8,7 +8,7 @@ new publication's first snapshot is an ordinary page check.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from rightswatch.commit import ChangeReport, Committed, commit, commit_index
@@ -36,20 +36,24 @@ from rightswatch.store import LockTimeout, SnapshotStore, StoreError, WatchState
 
 log = logging.getLogger(__name__)
 
+Fetched = Page | NotModified | FetchError
+
 __all__ = [
     "ChangeReport",
     "CheckContext",
     "WatchResult",
     "WatchStatus",
+    "baseline_of",
     "check_watch",
     "check_watches",
     "ensure_change_report",
+    "request_validators",
     "write_change_report",
 ]
 
 
 def check_watches(
-    watches: list[Watch],
+    watches: Iterable[Watch],
     ctx: CheckContext,
     on_result: Callable[[WatchResult], None] | None = None,
 ) -> list[WatchResult]:
@@ -97,7 +101,7 @@ def _rules(ctx: CheckContext) -> Rules:
     return Rules(ctx.config.guard, ctx.config.health.alert_after, ctx.run_id)
 
 
-def _baseline(store: SnapshotStore, state: WatchState, watch_id: str) -> Base:
+def baseline_of(store: SnapshotStore, state: WatchState, watch_id: str) -> Base:
     """The last good snapshot's id and hash; the newest history entry if the state was lost."""
     if state.last_good_hash is not None:
         return Base(state.last_good, state.last_good_hash)
@@ -105,15 +109,27 @@ def _baseline(store: SnapshotStore, state: WatchState, watch_id: str) -> Base:
     return Base(latest.id, latest.content_hash) if latest else Base(None, None)
 
 
+def request_validators(state: WatchState, base: Base) -> Validators | None:
+    """The conditional-GET validators a check sends: only once there is a baseline to keep."""
+    return Validators(state.etag, state.last_modified) if base.hash else None
+
+
+def _fetch(watch: Watch, ctx: CheckContext, validators: Validators | None) -> Fetched:
+    """The page, from the run's early fetches (prefetch.py) when one fits, else fetched now."""
+    early = ctx.prefetched.take(watch, validators) if ctx.prefetched is not None else None
+    if early is not None:
+        return early
+    try:
+        return ctx.fetcher.fetch(watch.url, validators, render=watch.render)
+    except FetchError as exc:
+        return exc
+
+
 def _check_page(watch: Watch, ctx: CheckContext, now: datetime) -> Committed:
     state = ctx.store.state(watch.id)
-    base = _baseline(ctx.store, state, watch.id)
-    validators = Validators(state.etag, state.last_modified) if base.hash else None
-    fetched: Page | NotModified | FetchError
-    try:
-        fetched = ctx.fetcher.fetch(watch.url, validators, render=watch.render)
-    except FetchError as exc:
-        fetched = exc
+    base = baseline_of(ctx.store, state, watch.id)
+    validators = request_validators(state, base)
+    fetched = _fetch(watch, ctx, validators)
     if needs_baseline(state, fetched, base):
         assert base.hash is not None
         base = Base(base.id, base.hash, ctx.store.document(watch.id, base.hash))

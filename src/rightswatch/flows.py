@@ -12,12 +12,13 @@ from contextlib import nullcontext
 from typing import Any, cast
 
 from prefect import flow, get_run_logger
-from prefect.futures import PrefectFuture, as_completed
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from rightswatch.check import CheckContext, WatchResult
+from rightswatch.checkqueue import CheckQueue, task_count
 from rightswatch.config import Config, Watch, load_config
 from rightswatch.deliver import DeliveryResult, channels_to_deliver
 from rightswatch.discover import select_watches
@@ -25,16 +26,13 @@ from rightswatch.editions import lag_notices
 from rightswatch.shard import plan_shards, save_results
 from rightswatch.summary import RunSummary
 from rightswatch.tasks import (
-    batch_label,
-    batch_results,
-    check_watches_task,
+    check_queue,
     collect_shards,
     compact_delivered,
     deliver_channel_task,
     delivery_result,
     now,
     open_context,
-    plan_batches,
     preserve_and_publish,
     publish_artifacts,
     recheck_all,
@@ -65,24 +63,10 @@ def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[W
 
 
 def _check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[WatchResult]:
-    batches = plan_batches(watches, config.run.batch_size(len(watches)))
-    with _runner(check_workers(config)) as runner:
-        futures: dict[PrefectFuture[Any], list[Watch]] = {
-            runner.submit(
-                check_watches_task.with_options(
-                    timeout_seconds=config.run.timeout_for(config.fetch) * len(batch)
-                ),
-                # quote(): Prefect would otherwise walk every model in these arguments for
-                # each task run, which dominated the cost of a large sweep.
-                {"watches": quote(batch), "ctx": quote(ctx), "label": batch_label(batch)},
-            ): batch
-            for batch in batches
-        }
-        done = {
-            result.id: result
-            for future in as_completed(list(futures))
-            for result in batch_results(future.result(raise_on_failure=False), futures[future])
-        }
+    workers = check_workers(config)
+    queue = CheckQueue(watches, task_count(len(watches), workers, config.run.watches_per_task))
+    with _runner(workers) as runner:
+        done = check_queue(runner, queue, ctx)
         done |= recheck_all(runner, [w for w in watches if will_recheck(done[w.id], config)], ctx)
     ctx.store.flush_checks(config.retention_days)  # the unchanged watches' last checks, one write
     return [done[w.id] for w in watches]

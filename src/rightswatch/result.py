@@ -7,7 +7,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
@@ -16,6 +16,9 @@ from rightswatch.diff import SectionChange
 from rightswatch.fetch import Fetcher
 from rightswatch.outbox import ChangeEvent, Outbox
 from rightswatch.store import SnapshotStore
+
+if TYPE_CHECKING:
+    from rightswatch.prefetch import Prefetch
 
 __all__ = ["CheckContext", "RefusedLink", "WatchResult", "WatchStatus"]
 
@@ -55,6 +58,8 @@ class CheckContext:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # With a coordinated store: hold a shard's host leases (coordinate.PrefectLimits.lease)
     lease: Callable[[list[Watch], float], AbstractContextManager[None]] | None = None
+    # A one-shot run's early fetches (prefetch.py), taken by the checks; its Fetcher is `fetcher`
+    prefetched: Prefetch | None = None
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -62,4 +67,6 @@ class CheckContext:
         return Outbox(self.store)
 
     def close(self) -> None:
+        if self.prefetched is not None:
+            self.prefetched.close()
         self.fetcher.close()

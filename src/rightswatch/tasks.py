@@ -14,10 +14,13 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State, TaskRun
+from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner
 from prefect.utilities.annotations import quote
 
+from rightswatch import prefetch
 from rightswatch.check import CheckContext, WatchResult, check_watch, check_watches
+from rightswatch.checkqueue import CheckQueue
 from rightswatch.config import Config, Watch
 from rightswatch.coordinate import PrefectLimits, fetcher_for, store_for
 from rightswatch.deliver import DeliveryResult, deliver_channel, local_report_base
@@ -31,15 +34,13 @@ __all__ = [
     "ARTIFACT_KEY",
     "ShardRun",
     "TransientFailure",
-    "batch_label",
-    "batch_results",
+    "check_queue",
     "check_watches_task",
     "collect_shards",
     "compact_delivered",
     "deliver_channel_task",
     "delivery_result",
     "open_context",
-    "plan_batches",
     "publish_artifacts",
     "recheck_all",
     "recheck_watch_task",
@@ -70,19 +71,47 @@ def _transient(task: Any, task_run: TaskRun, state: State[Any]) -> bool:  # noqa
 
 @task(name="check-watches", task_run_name="check {label}", cache_policy=NO_CACHE, log_prints=False)
 async def check_watches_task(
-    watches: list[Watch],
+    queue: CheckQueue,
+    task: int,
     ctx: CheckContext,
     label: str,  # noqa: ARG001 - named in task_run_name
 ) -> list[WatchResult]:
     # Async around a worker thread, so Prefect's timeout really ends the task run: a sync task
-    # in a thread cannot be interrupted. The abandoned thread is itself bounded by fetch timeouts.
+    # in a thread cannot be interrupted. The abandoned thread is itself bounded by fetch timeouts
+    # and takes no further watch once its task is retired (checkqueue.py).
     def final(result: WatchResult) -> None:
+        queue.done(result)
         if not will_recheck(result, ctx.config):  # a re-check tells its own result
             tell(result)
 
     return await anyio.to_thread.run_sync(
-        check_watches, watches, ctx, final, abandon_on_cancel=True
+        check_watches, queue.take(task), ctx, final, abandon_on_cancel=True
     )
+
+
+def check_queue(
+    runner: TaskRunner[Any], queue: CheckQueue, ctx: CheckContext
+) -> dict[str, WatchResult]:
+    """Every watch of the queue checked by its tasks; a task that crashed or timed out gives
+    error results for what it had not finished, and a watch no task reached is one too."""
+    run = ctx.config.run
+    share = -(-len(queue.watches) // max(queue.tasks, 1))
+    # A task taking from a shared queue may check more than its share while others are slow.
+    timeout = run.timeout_for(ctx.config.fetch) * share * (1 if share == 1 else 2)
+    task_ = check_watches_task.with_options(timeout_seconds=timeout)
+    futures = {
+        runner.submit(
+            task_,
+            # quote(): Prefect would otherwise walk every model in these arguments for each
+            # task run, which dominated the cost of a large sweep.
+            {"queue": quote(queue), "task": i, "ctx": quote(ctx), "label": queue.label(i)},
+        ): i
+        for i in range(queue.tasks)
+    }
+    for future in as_completed(list(futures)):
+        for lost in queue.retire(futures[future], future.result(raise_on_failure=False)):
+            tell(lost)
+    return queue.results(on_missing=tell)
 
 
 @task(
@@ -129,15 +158,6 @@ def recheck_all(
     return out
 
 
-def plan_batches(watches: list[Watch], size: int) -> list[list[Watch]]:
-    """Consecutive slices in config order; per-host limits still hold across all tasks."""
-    return [watches[i : i + size] for i in range(0, len(watches), size)]
-
-
-def batch_label(batch: list[Watch]) -> str:
-    return batch[0].id if len(batch) == 1 else f"{batch[0].id} +{len(batch) - 1}"
-
-
 @task(
     name="deliver-channel",
     task_run_name="deliver {name}",
@@ -153,23 +173,16 @@ def deliver_channel_task(name: str, config: Config, outbox: Outbox) -> DeliveryR
 
 
 def open_context(config: Config) -> CheckContext:
+    """The run's shared parts; a one-shot run's early fetches bring their own Fetcher."""
     limits = PrefectLimits(config) if config.coordinated() else None
+    early = prefetch.claim(config)
     return CheckContext(
         config=config,
         store=store_for(config, limits),
-        fetcher=fetcher_for(config, limits),
+        fetcher=early.fetcher if early is not None else fetcher_for(config, limits),
         lease=limits.lease if limits is not None else None,
+        prefetched=early,
     )
-
-
-def batch_results(outcome: object, batch: list[Watch]) -> list[WatchResult]:
-    """A check task's results; a task that crashed becomes an error result for each watch."""
-    if isinstance(outcome, list):
-        return outcome
-    failed = missing_results(batch, f"the check task failed: {type(outcome).__name__}: {outcome}")
-    for result in failed:
-        tell(result)
-    return failed
 
 
 def delivery_result(outcome: object, name: str) -> DeliveryResult:

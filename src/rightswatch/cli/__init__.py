@@ -6,6 +6,11 @@ Each submodule registers its commands on the one app; the imports below are that
 
 from __future__ import annotations
 
+# isort: off
+from rightswatch.cli import fastexit  # first: its exit hook must run after every other one
+
+# isort: on
+
 import os
 import sys
 from typing import Annotated
@@ -50,6 +55,9 @@ def main() -> None:
     choose_home()  # any command may reach Prefect (a Secret block, a lock), set before it loads
     try:
         app()
+    except SystemExit as exc:
+        fastexit.arm(exc.code)
+        raise
     except Exception as exc:  # typer has already handled usage errors and exits
         if os.environ.get("RIGHTSWATCH_DEBUG"):
             raise

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from rightswatch import prefetch
 from rightswatch.cli.common import (
     EXIT_USAGE,
     ConfigOption,
@@ -130,13 +131,14 @@ def run_monitor(
 
 
 def _ids(cfg: Config, wanted: list[str] | None) -> list[str] | None:
-    if not wanted:
-        return None
+    """The --watch ids, checked; the pages they name start being fetched right away."""
+    store = store_for(cfg)
     try:
-        select_watches(cfg, wanted, store_for(cfg))
+        selected = select_watches(cfg, wanted or None, store)
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
-    return wanted
+    prefetch.start(cfg, store, selected)  # while Prefect imports and the flow starts
+    return wanted or None
 
 
 @app.command()
@@ -157,18 +159,19 @@ def check(
     server = start_temporary_server(verbose)  # boots while the config and Prefect load
     cfg = load_or_exit(config)
     ids = _ids(cfg, watch)
-    monitor = load_monitor(verbose)
-    total = len(ids) if ids else len(cfg.watches)
-    report = run_monitor(
-        monitor,
-        config=str(config_path(config)),
-        watches=ids,
-        notify=not no_notify,
-        to_stderr=as_json,
-        show_progress=sys.stderr.isatty(),
-        total=total,
-        server=server,
-    )
+    try:
+        report = run_monitor(
+            load_monitor(verbose),
+            config=str(config_path(config)),
+            watches=ids,
+            notify=not no_notify,
+            to_stderr=as_json,
+            show_progress=sys.stderr.isatty(),
+            total=len(ids) if ids else len(cfg.watches),
+            server=server,
+        )
+    finally:
+        prefetch.discard()  # early fetches the run did not claim (it failed to start)
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:

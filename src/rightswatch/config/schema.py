@@ -60,7 +60,8 @@ class RunSettings(_Strict):
     task_retries: int = Field(2, ge=0, le=10)  # Prefect retries of a transient failure
     task_retry_delay: float = Field(30.0, ge=0, le=3600)  # seconds between those retries
     task_timeout: float | None = Field(None, gt=0)  # seconds per watch; default from fetch
-    watches_per_task: int = Field(0, ge=0, le=10_000)  # 0: one per watch up to ~4 tasks a worker
+    # 0: one task per watch up to 4 per worker, else one task per worker (checkqueue.py)
+    watches_per_task: int = Field(0, ge=0, le=10_000)
     # Flow runs one sweep is split into; shards after the first run as `shard_deployment`
     # on other workers (README "Production"). auto: one per worker online in the deployment's
     # work pool, at most max_shards; one when the run has no pool (`rightswatch check`).
@@ -74,13 +75,6 @@ class RunSettings(_Strict):
     # concurrency limits shared by every worker (prefect). auto: prefect when the snapshots
     # are remote or the sweep is sharded.
     coordination: Literal["auto", "local", "prefect"] = "auto"
-
-    def batch_size(self, watches: int) -> int:
-        """Watches per Prefect task: one each for small configs (every watch visible in the UI),
-        about four tasks per worker for large ones, so orchestration stays a small cost."""
-        if self.watches_per_task:
-            return self.watches_per_task
-        return max(1, -(-watches // (4 * self.max_workers)))
 
     def timeout_for(self, fetch: FetchSettings) -> float:
         """Long enough for every HTTP retry of a page, short enough to free a stuck worker."""

@@ -1,0 +1,114 @@
+"""Early fetches for a one-shot run: the first pages of `rightswatch check` are requested while
+Prefect imports and the flow starts (about three seconds of every run), not after.
+
+Only fetches happen early, on the run's own Fetcher (one pool, one set of per-host limits and
+the address policy and robots.txt rules). Nothing is written: each check still reads its state
+under the watch's lock and takes the early answer only if it was asked with the validators the
+check would send now; otherwise, or if the fetch had not started yet, it fetches as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from rightswatch.check import baseline_of, request_validators
+from rightswatch.config import Config, Watch
+from rightswatch.fetch import Fetcher, FetchError, NotModified, Page, Validators
+from rightswatch.store import SnapshotStore
+
+__all__ = ["EARLY_PAGES", "Prefetch", "claim", "discard", "early_order", "start"]
+
+# At most this many pages fetched ahead: about three seconds of a 10-in-flight sweep at 100 ms,
+# and a bounded amount of memory (a 78 KB page is held as bytes and text until its check).
+EARLY_PAGES = 256
+
+Fetched = Page | NotModified | FetchError
+
+_started: Prefetch | None = None
+_started_lock = threading.Lock()
+
+
+@dataclass
+class _Job:
+    url: str
+    future: Future[tuple[Validators | None, Fetched]]
+
+
+class Prefetch:
+    """The early fetches of one run, taken one by one by the run's checks."""
+
+    def __init__(self, config: Config, store: SnapshotStore, watches: list[Watch]) -> None:
+        self.config = config
+        self.fetcher = Fetcher(config.fetch)
+        self._store = store
+        self._lock = threading.Lock()
+        threads = max(config.run.max_workers, config.fetch.per_host_concurrency)
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="rightswatch-early")
+        self._jobs = {w.id: _Job(w.url, self._pool.submit(self._fetch, w)) for w in watches}
+
+    def _fetch(self, watch: Watch) -> tuple[Validators | None, Fetched]:
+        state = self._store.state(watch.id)
+        validators = request_validators(state, baseline_of(self._store, state, watch.id))
+        try:
+            return validators, self.fetcher.fetch(watch.url, validators)
+        except FetchError as exc:
+            return validators, exc
+
+    def take(self, watch: Watch, validators: Validators | None) -> Fetched | None:
+        """The early answer for this check, or None: the check fetches the page itself."""
+        with self._lock:
+            job = self._jobs.pop(watch.id, None)
+        if job is None or job.url != watch.url or job.future.cancel():
+            return None  # not fetched early, or not started yet (now it never will be)
+        try:
+            sent, fetched = job.future.result()
+        except Exception:  # a bug in the early path must not cost the check: fetch again
+            return None
+        return fetched if sent == validators else None
+
+    def close(self) -> None:
+        """Cancel what has not started; wait (bounded by fetch timeouts) for what has."""
+        with self._lock:
+            self._jobs.clear()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def early_order(watches: list[Watch]) -> list[Watch]:
+    """The pages to fetch early: the first static pages in config order, the order in which
+    the run's check tasks take them (checkqueue.py)."""
+    return [w for w in watches if w.kind == "page" and w.render == "static"][:EARLY_PAGES]
+
+
+def start(config: Config, store: SnapshotStore, watches: list[Watch]) -> None:
+    """Begin the early fetches of a one-shot run on a local store (a coordinated or sharded
+    run shares its per-host limits through Prefect, which is not imported yet)."""
+    global _started
+    if config.coordinated() or config.run.shards not in ("auto", 1):
+        return
+    early = Prefetch(config, store, early_order(watches))
+    with _started_lock:
+        previous, _started = _started, early
+    if previous is not None:
+        previous.close()
+
+
+def discard() -> None:
+    """Stop early fetches no run claimed, so a run that failed to start exits at once."""
+    global _started
+    with _started_lock:
+        early, _started = _started, None
+    if early is not None:
+        early.close()
+
+
+def claim(config: Config) -> Prefetch | None:
+    """The early fetches started for this config, handed to the run's checks (once)."""
+    global _started
+    with _started_lock:
+        early, _started = _started, None
+    if early is not None and early.config != config:
+        early.close()  # the config changed in between: its answers may not fit
+        return None
+    return early
