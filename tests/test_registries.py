@@ -29,3 +29,16 @@ def test_only_a_multi_message_channel_resumes_after_sent_parts() -> None:
     console = channel_for("c", ConsoleChannel(type="console"))
     assert isinstance(slack, PartedChannel)
     assert not isinstance(console, PartedChannel)
+
+
+def test_the_command_registry_names_every_command_and_the_module_that_defines_it() -> None:
+    from typer.main import get_command_name
+
+    from rightswatch.cli import COMMANDS, app
+
+    registered = {
+        info.name or get_command_name(info.callback.__name__): info.callback.__module__
+        for info in app.registered_commands
+        if info.callback is not None
+    }
+    assert {name: f"rightswatch.cli.{module}" for name, module in COMMANDS.items()} == registered

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from tests.e2e.conftest import FIXTURES, rightswatch_bin, write_config
@@ -98,3 +99,20 @@ def test_check_runs_with_no_server_on_prefects_temporary_server(
     proc = run(["check", "--json", "--config", str(cfg)], env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["watches"][0]["status"] == "baseline"
+
+
+def test_the_console_entry_loads_only_the_module_of_the_command_it_runs(tmp_path: Path) -> None:
+    probe = (
+        "import sys; sys.argv = ['rightswatch', 'check', '--help']\n"
+        "from rightswatch.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('rightswatch.cli.')))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert "Usage: rightswatch check" in proc.stdout
+    loaded = proc.stdout.strip().splitlines()[-1]
+    assert "'rightswatch.cli.run'" in loaded
+    for other in ("add", "export", "history", "outbox", "publish"):
+        assert f"'rightswatch.cli.{other}'" not in loaded
