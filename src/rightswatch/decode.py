@@ -69,5 +69,5 @@ def looks_binary(body: bytes) -> bool:
         return False
     if b"\x00" in sample:
         return True
-    controls = sum(sample.count(bytes([c])) for c in _CONTROL)
+    controls = len(sample) - len(sample.translate(None, _CONTROL))  # one pass, not 25
     return controls > len(sample) * 0.05

@@ -148,7 +148,7 @@ class SnapshotStore:
         latest = self.latest(watch_id)
         if latest is not None and latest.content_hash == content_hash:
             return latest
-        return self._write_record(watch_id, document, fetch, edition)
+        return self._write_record(watch_id, document, fetch, edition, content_hash)
 
     def import_record(
         self,
@@ -161,8 +161,8 @@ class SnapshotStore:
         """Add a snapshot anywhere in the history (by its fetch time), e.g. an archived capture
         older than the first own snapshot. Repeating it writes the same record again."""
         self._check(watch_id)
-        self._keep_content(watch_id, document, fetch, raw)
-        return self._write_record(watch_id, document, fetch, edition)
+        content_hash = self._keep_content(watch_id, document, fetch, raw)
+        return self._write_record(watch_id, document, fetch, edition, content_hash)
 
     def _keep_content(
         self, watch_id: str, document: Document, fetch: FetchInfo, raw: bytes | None
@@ -178,9 +178,13 @@ class SnapshotStore:
         return content_hash
 
     def _write_record(
-        self, watch_id: str, document: Document, fetch: FetchInfo, edition: str | None
+        self,
+        watch_id: str,
+        document: Document,
+        fetch: FetchInfo,
+        edition: str | None,
+        content_hash: str,
     ) -> SnapshotRecord:
-        content_hash = document.content_hash()
         taken = fetch.fetched_at
         record = SnapshotRecord(
             id=layout.record_id(taken, content_hash),
