@@ -123,3 +123,36 @@ def test_a_run_with_another_config_does_not_take_them(tmp_path: Path, loopback: 
     other = cfg.model_copy(update={"retention_days": cfg.retention_days + 1})
     assert prefetch.claim(other) is None
     assert prefetch.claim(cfg) is None  # discarded, not kept for later
+
+
+def test_pages_past_the_memory_budget_are_left_to_their_checks(
+    tmp_path: Path, loopback: Loopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(prefetch, "EARLY_BYTES", len(HTML))  # one page's bytes and text fill it
+    urls = [loopback.page(f"/b{i}", HTML) for i in range(3)]
+    cfg = config(tmp_path, urls, workers=1)  # one early thread: the pages come in order
+    ahead = early(cfg)
+    try:
+        time.sleep(0.5)  # the early thread has been through all three by now
+        got = [ahead.take(w, None) for w in cfg.watches]
+    finally:
+        ahead.close()
+    assert isinstance(got[0], Page)
+    assert got[1:] == [None, None]  # skipped while the budget was full: their checks fetch them
+    assert len(loopback.requests_to("/b0")) == 1
+    assert loopback.requests_to("/b1") == loopback.requests_to("/b2") == []
+
+
+def test_answers_without_a_body_are_all_fetched_early(tmp_path: Path, loopback: Loopback) -> None:
+    urls = [
+        loopback.route(f"/n{i}", Reply(404, b"", {"Content-Type": "text/html"})) for i in range(40)
+    ]
+    cfg = config(tmp_path, urls)
+    ahead = early(cfg)
+    try:
+        time.sleep(0.5)
+        got = [ahead.take(w, None) for w in cfg.watches]
+    finally:
+        ahead.close()
+    assert all(isinstance(g, FetchError) and g.status == 404 for g in got)
+    assert all(len(loopback.requests_to(f"/n{i}")) == 1 for i in range(40))

@@ -1,6 +1,10 @@
 """Early fetches for a one-shot run: the first pages of `rightswatch check` are requested while
 Prefect imports and the flow starts (about three seconds of every run), not after.
 
+Every static page is queued in config order (the order the run's checks take them). Answers
+without a body (304s, errors) cost next to nothing to hold; pages with one are held up to
+EARLY_BYTES, after which the rest wait for their checks.
+
 Only fetches happen early, on the run's own Fetcher (one pool, one set of per-host limits and
 the address policy and robots.txt rules). Nothing is written: each check still reads its state
 under the watch's lock and takes the early answer only if it was asked with the validators the
@@ -18,11 +22,11 @@ from rightswatch.config import Config, Watch
 from rightswatch.fetch import Fetcher, FetchError, NotModified, Page, Validators
 from rightswatch.store import SnapshotStore
 
-__all__ = ["EARLY_PAGES", "Prefetch", "claim", "discard", "early_order", "start"]
+__all__ = ["EARLY_BYTES", "Prefetch", "claim", "discard", "early_order", "start"]
 
-# At most this many pages fetched ahead: about three seconds of a 10-in-flight sweep at 100 ms,
-# and a bounded amount of memory (a 78 KB page is held as bytes and text until its check).
-EARLY_PAGES = 256
+# At most this much page content held ahead of the checks (bytes and text of a 78 KB page are
+# about 160 KB): a cold sweep's early pages stay a small part of its memory.
+EARLY_BYTES = 32 * 1024 * 1024
 
 Fetched = Page | NotModified | FetchError
 
@@ -30,10 +34,17 @@ _started: Prefetch | None = None
 _started_lock = threading.Lock()
 
 
+Answer = tuple[Validators | None, Fetched] | None  # None: skipped, over EARLY_BYTES
+
+
 @dataclass
 class _Job:
     url: str
-    future: Future[tuple[Validators | None, Fetched]]
+    future: Future[Answer]
+
+
+def _held(fetched: Fetched) -> int:
+    return len(fetched.body) + len(fetched.text) if isinstance(fetched, Page) else 0
 
 
 class Prefetch:
@@ -44,17 +55,25 @@ class Prefetch:
         self.fetcher = Fetcher(config.fetch)
         self._store = store
         self._lock = threading.Lock()
+        self._held = 0  # bytes of early pages not taken yet
         threads = max(config.run.max_workers, config.fetch.per_host_concurrency)
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="rightswatch-early")
         self._jobs = {w.id: _Job(w.url, self._pool.submit(self._fetch, w)) for w in watches}
 
-    def _fetch(self, watch: Watch) -> tuple[Validators | None, Fetched]:
+    def _fetch(self, watch: Watch) -> Answer:
+        with self._lock:
+            if self._held >= EARLY_BYTES:
+                return None
         state = self._store.state(watch.id)
         validators = request_validators(state, baseline_of(self._store, state, watch.id))
+        fetched: Fetched
         try:
-            return validators, self.fetcher.fetch(watch.url, validators)
+            fetched = self.fetcher.fetch(watch.url, validators)
         except FetchError as exc:
-            return validators, exc
+            fetched = exc
+        with self._lock:
+            self._held += _held(fetched)
+        return validators, fetched
 
     def take(self, watch: Watch, validators: Validators | None) -> Fetched | None:
         """The early answer for this check, or None: the check fetches the page itself."""
@@ -63,9 +82,14 @@ class Prefetch:
         if job is None or job.url != watch.url or job.future.cancel():
             return None  # not fetched early, or not started yet (now it never will be)
         try:
-            sent, fetched = job.future.result()
+            answer = job.future.result()
         except Exception:  # a bug in the early path must not cost the check: fetch again
             return None
+        if answer is None:
+            return None
+        sent, fetched = answer
+        with self._lock:
+            self._held -= _held(fetched)
         return fetched if sent == validators else None
 
     def close(self) -> None:
@@ -76,9 +100,9 @@ class Prefetch:
 
 
 def early_order(watches: list[Watch]) -> list[Watch]:
-    """The pages to fetch early: the first static pages in config order, the order in which
-    the run's check tasks take them (checkqueue.py)."""
-    return [w for w in watches if w.kind == "page" and w.render == "static"][:EARLY_PAGES]
+    """The pages to fetch early: the static pages in config order, the order in which the
+    run's check tasks take them (checkqueue.py)."""
+    return [w for w in watches if w.kind == "page" and w.render == "static"]
 
 
 def start(config: Config, store: SnapshotStore, watches: list[Watch]) -> None:
