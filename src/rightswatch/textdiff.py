@@ -103,16 +103,15 @@ def canonical(text: str) -> str:
 
 
 def _to_chars(tokens: list[str], table: dict[str, str]) -> str:
-    out = []
-    for token in tokens:
-        char = table.get(token)
-        if char is None:
+    """Each distinct token as one character, numbered in order of first appearance (the loop
+    runs over distinct tokens only; the join maps the rest in C)."""
+    for token in dict.fromkeys(tokens):
+        if token not in table:
             code = 0x100 + len(table)
             if code >= 0xD800:  # skip the surrogate range
                 code += 0x800
-            char = table[token] = chr(code)
-        out.append(char)
-    return "".join(out)
+            table[token] = chr(code)
+    return "".join(map(table.__getitem__, tokens))
 
 
 def _dmp() -> diff_match_patch:
