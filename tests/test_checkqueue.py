@@ -84,3 +84,37 @@ def test_watches_no_task_reached_are_errors_that_name_the_reason() -> None:
     assert sorted(told) == ["w0", "w1", "w2", "w3"]
     error = results["w3"].error or ""
     assert error.startswith("not checked: the check task failed: TimeoutError: Task run exceeded")
+
+
+def test_watches_per_task_caps_what_each_task_takes() -> None:
+    queue = CheckQueue(watches(10), tasks=task_count(10, 2, per_task=3), per_task=3)
+    assert queue.tasks == 4
+    assert [len(list(queue.take(t))) for t in range(4)] == [3, 3, 3, 1]
+
+
+def test_a_shared_task_takes_at_most_twice_its_share() -> None:
+    queue = CheckQueue(watches(40), tasks=4)  # share 10: the timeout is sized for 20
+    assert queue.cap == 20
+    assert len(list(queue.take(0))) == 20
+    assert len(list(queue.take(1))) == 20
+    assert list(queue.take(2)) == []
+
+
+def test_the_first_result_of_a_watch_stands() -> None:
+    queue = CheckQueue(watches(3), tasks=1, per_task=3)
+    taken = queue.take(0)
+    held = next(taken)
+    [lost] = queue.retire(0, TimeoutError("Task run exceeded timeout"))  # Prefect gave up
+    assert lost.id == held.id
+    assert lost.status == "error"
+    assert queue.done(ok(held)) is False  # the abandoned thread finishes later: not told again
+    assert list(taken) == []  # and takes nothing more
+    assert queue.results()[held.id].status == "error"
+
+
+def test_a_stopped_task_takes_nothing_more() -> None:
+    queue = CheckQueue(watches(5), tasks=1, per_task=5)
+    taken = queue.take(0)
+    next(taken)
+    queue.stop(0)
+    assert list(taken) == []

@@ -217,3 +217,11 @@ def test_validate_command_exit_codes(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["validate", "--config", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 2
     assert "config file not found" in missing.output
+
+
+def test_a_yaml_error_names_the_character_with_or_without_libyaml() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config("watches:\n\t- id: x\n", "rw.yaml")
+    assert "rw.yaml:2: invalid YAML: found character '\\t' that cannot start any token" in str(
+        caught.value
+    )

@@ -51,10 +51,10 @@ def test_a_first_check_takes_the_early_page_and_nothing_is_fetched_twice(
     ahead = early(cfg)
     try:
         for watch in cfg.watches:
-            got = ahead.take(watch, None)  # no baseline yet: no validators
+            got = ahead.take(watch, None, None)  # no baseline yet: no validators
             assert isinstance(got, Page)
             assert got.validators.etag == '"v1"'
-        assert ahead.take(cfg.watches[0], None) is None  # taken once only
+        assert ahead.take(cfg.watches[0], None, None) is None  # taken once only
     finally:
         ahead.close()
     assert [len(loopback.requests_to(f"/r{i}")) for i in range(6)] == [1] * 6
@@ -72,7 +72,7 @@ def test_an_early_answer_to_other_validators_is_not_used(
     try:
         # The state moved between the early fetch and the check (another run committed): the
         # check would send validators the early fetch did not, so it must fetch itself.
-        assert ahead.take(cfg.watches[0], Validators('"v1"', None)) is None
+        assert ahead.take(cfg.watches[0], Validators('"v1"', None), "a-baseline") is None
     finally:
         ahead.close()
     with ahead.fetcher as fetcher:
@@ -86,8 +86,8 @@ def test_a_page_not_yet_started_is_left_to_the_check(tmp_path: Path, loopback: L
     ahead = early(cfg)
     try:
         time.sleep(0.1)
-        assert ahead.take(cfg.watches[1], None) is None  # cancelled: never fetched early
-        assert isinstance(ahead.take(cfg.watches[0], None), Page)  # waited for
+        assert ahead.take(cfg.watches[1], None, None) is None  # cancelled: never fetched early
+        assert isinstance(ahead.take(cfg.watches[0], None, None), Page)  # waited for
     finally:
         ahead.close()
     assert loopback.requests_to("/later") == []
@@ -99,7 +99,7 @@ def test_early_fetches_obey_robots_txt(tmp_path: Path, loopback: Loopback) -> No
     cfg = config(tmp_path, [private])
     ahead = early(cfg)
     try:
-        got = ahead.take(cfg.watches[0], None)
+        got = ahead.take(cfg.watches[0], None, None)
     finally:
         ahead.close()
     assert isinstance(got, FetchError)
@@ -134,7 +134,7 @@ def test_pages_past_the_memory_budget_are_left_to_their_checks(
     ahead = early(cfg)
     try:
         time.sleep(0.5)  # the early thread has been through all three by now
-        got = [ahead.take(w, None) for w in cfg.watches]
+        got = [ahead.take(w, None, None) for w in cfg.watches]
     finally:
         ahead.close()
     assert isinstance(got[0], Page)
@@ -151,8 +151,21 @@ def test_answers_without_a_body_are_all_fetched_early(tmp_path: Path, loopback: 
     ahead = early(cfg)
     try:
         time.sleep(0.5)
-        got = [ahead.take(w, None) for w in cfg.watches]
+        got = [ahead.take(w, None, None) for w in cfg.watches]
     finally:
         ahead.close()
     assert all(isinstance(g, FetchError) and g.status == 404 for g in got)
     assert all(len(loopback.requests_to(f"/n{i}")) == 1 for i in range(40))
+
+
+def test_an_early_answer_against_another_baseline_is_not_used(
+    tmp_path: Path, loopback: Loopback
+) -> None:
+    url = loopback.page("/nv", HTML)  # no ETag, no Last-Modified: validators alone are blind
+    cfg = config(tmp_path, [url])
+    ahead = early(cfg)
+    try:
+        # Another run stored a baseline after the early fetch: its page may be older than that
+        assert ahead.take(cfg.watches[0], None, "newer-baseline-hash") is None
+    finally:
+        ahead.close()

@@ -114,9 +114,9 @@ def request_validators(state: WatchState, base: Base) -> Validators | None:
     return Validators(state.etag, state.last_modified) if base.hash else None
 
 
-def _fetch(watch: Watch, ctx: CheckContext, validators: Validators | None) -> Fetched:
+def _fetch(watch: Watch, ctx: CheckContext, validators: Validators | None, base: Base) -> Fetched:
     """The page, from the run's early fetches (prefetch.py) when one fits, else fetched now."""
-    early = ctx.prefetched.take(watch, validators) if ctx.prefetched is not None else None
+    early = ctx.prefetched.take(watch, validators, base.hash) if ctx.prefetched else None
     if early is not None:
         return early
     try:
@@ -129,7 +129,7 @@ def _check_page(watch: Watch, ctx: CheckContext, now: datetime) -> Committed:
     state = ctx.store.state(watch.id)
     base = baseline_of(ctx.store, state, watch.id)
     validators = request_validators(state, base)
-    fetched = _fetch(watch, ctx, validators)
+    fetched = _fetch(watch, ctx, validators, base)
     if needs_baseline(state, fetched, base):
         assert base.hash is not None
         base = Base(base.id, base.hash, ctx.store.document(watch.id, base.hash))

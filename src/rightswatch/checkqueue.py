@@ -33,18 +33,25 @@ def task_count(watches: int, workers: int, per_task: int = 0) -> int:
 
 class CheckQueue:
     """The watches still to check and the results so far. With as many tasks as watches each
-    task checks its own watch; otherwise every task takes the next one in config order.
+    task checks its own watch; otherwise every task takes the next one in config order, at
+    most `cap` of them (what its timeout is sized for).
 
     A task that ended (done, crashed or timed out) is retired: a thread Prefect abandoned on
-    a timeout takes no further watch, and the watch it was checking is reported as failed."""
+    a timeout takes no further watch, and the watch it was checking is reported as failed. The
+    first result of a watch is the one reported; a late one from an abandoned thread is not."""
 
-    def __init__(self, watches: list[Watch], tasks: int) -> None:
+    def __init__(self, watches: list[Watch], tasks: int, per_task: int = 0) -> None:
         self.watches = watches
         self.tasks = tasks
         self._own = tasks == len(watches)
+        # `watches_per_task` caps each task exactly; otherwise twice its share, so a task may
+        # take over from slow ones while every watch still has room in some task.
+        share = -(-len(watches) // max(tasks, 1))
+        self.cap = 1 if self._own else per_task or 2 * share
         self._pending = deque(watches)
         self._lock = threading.Lock()
         self._retired: dict[int, str] = {}  # task → why it ended early ("" when it finished)
+        self._stopped: set[int] = set()  # tasks that may take nothing more
         self._taken: dict[str, int] = {}  # watch id → task
         self._results: dict[str, WatchResult] = {}
 
@@ -52,31 +59,40 @@ class CheckQueue:
         return self.watches[task].id if self._own else f"part {task + 1} of {self.tasks}"
 
     def take(self, task: int) -> Iterator[Watch]:
-        """The watches for one task, one at a time, until the queue is empty or it is retired."""
-        if self._own:
+        """The watches for one task, one at a time, until the queue is empty, the task has
+        taken `cap` of them, or it was stopped."""
+        for _ in range(self.cap):
             with self._lock:
-                if task in self._retired:
+                if task in self._stopped:
                     return
-                self._taken[self.watches[task].id] = task
-            yield self.watches[task]
-            return
-        while True:
-            with self._lock:
-                if task in self._retired or not self._pending:
+                if self._own:
+                    watch = self.watches[task]
+                elif self._pending:
+                    watch = self._pending.popleft()
+                else:
                     return
-                watch = self._pending.popleft()
                 self._taken[watch.id] = task
             yield watch
 
-    def done(self, result: WatchResult) -> None:
+    def done(self, result: WatchResult) -> bool:
+        """Record a watch's result; False if it already has one (it is not told again)."""
         with self._lock:
+            if result.id in self._results:
+                return False
             self._results[result.id] = result
+            return True
+
+    def stop(self, task: int) -> None:
+        """The task takes no further watch (its run ended, or Prefect is cancelling it)."""
+        with self._lock:
+            self._stopped.add(task)
 
     def retire(self, task: int, outcome: object) -> list[WatchResult]:
         """Mark a task ended; returns error results for the watches it took but never finished
         (a crash or timeout), so none goes missing."""
         why = "" if isinstance(outcome, list) else _failure(outcome)
         with self._lock:
+            self._stopped.add(task)
             self._retired[task] = why
             lost = [
                 w
@@ -84,9 +100,7 @@ class CheckQueue:
                 if self._taken.get(w.id) == task and w.id not in self._results
             ]
         failed = missing_results(lost, why or "the check task ended before this watch's check")
-        for result in failed:
-            self.done(result)
-        return failed
+        return [result for result in failed if self.done(result)]
 
     def results(
         self, on_missing: Callable[[WatchResult], None] | None = None
@@ -98,10 +112,10 @@ class CheckQueue:
             reasons = sorted({why for why in self._retired.values() if why})
         why = "not checked: " + ("; ".join(reasons) or "the run's check tasks ended early")
         for result in missing_results(untaken, why):
-            self.done(result)
-            if on_missing is not None:
+            if self.done(result) and on_missing is not None:
                 on_missing(result)
-        return dict(self._results)
+        with self._lock:
+            return dict(self._results)
 
 
 def _failure(outcome: object) -> str:

@@ -55,8 +55,8 @@ def check_workers(config: Config) -> int:
 
 
 def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[WatchResult]:
-    """Every watch checked in batches on a bounded thread pool, under the shard's host leases
-    when the store is coordinated; results in `watches` order."""
+    """Every watch checked by check tasks on a bounded thread pool (checkqueue.py), under the
+    shard's host leases when the store is coordinated; results in `watches` order."""
     lease = ctx.lease(watches, config.run.shard_timeout) if ctx.lease else nullcontext()
     with lease:
         return _check_all(config, watches, ctx)
@@ -64,7 +64,8 @@ def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[W
 
 def _check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[WatchResult]:
     workers = check_workers(config)
-    queue = CheckQueue(watches, task_count(len(watches), workers, config.run.watches_per_task))
+    per_task = config.run.watches_per_task
+    queue = CheckQueue(watches, task_count(len(watches), workers, per_task), per_task)
     with _runner(workers) as runner:
         done = check_queue(runner, queue, ctx)
         done |= recheck_all(runner, [w for w in watches if will_recheck(done[w.id], config)], ctx)

@@ -2,13 +2,15 @@
 Prefect imports and the flow starts (about three seconds of every run), not after.
 
 Every static page is queued in config order (the order the run's checks take them). Answers
-without a body (304s, errors) cost next to nothing to hold; pages with one are held up to
-EARLY_BYTES, after which the rest wait for their checks.
+without a body (304s, errors) cost next to nothing to hold; pages with one are held until
+about EARLY_BYTES (checked before each fetch, so the fetches in flight may add one page per
+early thread), after which the rest wait for their checks.
 
 Only fetches happen early, on the run's own Fetcher (one pool, one set of per-host limits and
 the address policy and robots.txt rules). Nothing is written: each check still reads its state
 under the watch's lock and takes the early answer only if it was asked with the validators the
-check would send now; otherwise, or if the fetch had not started yet, it fetches as before.
+check would send now, against the same baseline (another run may have committed in between);
+otherwise, or if the fetch had not started yet, it fetches as before.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from rightswatch.config import Config, Watch
 from rightswatch.fetch import Fetcher, FetchError, NotModified, Page, Validators
 from rightswatch.store import SnapshotStore
 
-__all__ = ["EARLY_BYTES", "Prefetch", "claim", "discard", "early_order", "start"]
+__all__ = ["EARLY_BYTES", "Prefetch", "claim", "discard", "early_order", "enabled", "start"]
 
 # At most this much page content held ahead of the checks (bytes and text of a 78 KB page are
 # about 160 KB): a cold sweep's early pages stay a small part of its memory.
@@ -34,7 +36,9 @@ _started: Prefetch | None = None
 _started_lock = threading.Lock()
 
 
-Answer = tuple[Validators | None, Fetched] | None  # None: skipped, over EARLY_BYTES
+# What the early fetch sent and against which baseline, and what came back; None: skipped,
+# over EARLY_BYTES
+Answer = tuple[Validators | None, str | None, Fetched] | None
 
 
 @dataclass
@@ -65,7 +69,8 @@ class Prefetch:
             if self._held >= EARLY_BYTES:
                 return None
         state = self._store.state(watch.id)
-        validators = request_validators(state, baseline_of(self._store, state, watch.id))
+        base = baseline_of(self._store, state, watch.id)
+        validators = request_validators(state, base)
         fetched: Fetched
         try:
             fetched = self.fetcher.fetch(watch.url, validators)
@@ -73,10 +78,13 @@ class Prefetch:
             fetched = exc
         with self._lock:
             self._held += _held(fetched)
-        return validators, fetched
+        return validators, base.hash, fetched
 
-    def take(self, watch: Watch, validators: Validators | None) -> Fetched | None:
-        """The early answer for this check, or None: the check fetches the page itself."""
+    def take(
+        self, watch: Watch, validators: Validators | None, base_hash: str | None
+    ) -> Fetched | None:
+        """The early answer for this check (asked with `validators` against the baseline
+        `base_hash`), or None: the check fetches the page itself."""
         with self._lock:
             job = self._jobs.pop(watch.id, None)
         if job is None or job.url != watch.url or job.future.cancel():
@@ -87,13 +95,13 @@ class Prefetch:
             return None
         if answer is None:
             return None
-        sent, fetched = answer
+        sent, against, fetched = answer
         with self._lock:
             self._held -= _held(fetched)
-        return fetched if sent == validators else None
+        return fetched if (sent, against) == (validators, base_hash) else None
 
     def close(self) -> None:
-        """Cancel what has not started; wait (bounded by fetch timeouts) for what has."""
+        """Cancel what has not started; what has finishes within its fetch timeout."""
         with self._lock:
             self._jobs.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -105,11 +113,16 @@ def early_order(watches: list[Watch]) -> list[Watch]:
     return [w for w in watches if w.kind == "page" and w.render == "static"]
 
 
+def enabled(config: Config) -> bool:
+    """Early fetches only on a local, unsharded store: a coordinated or sharded run shares its
+    per-host limits through Prefect, which is not imported yet."""
+    return not config.coordinated() and config.run.shards in ("auto", 1)
+
+
 def start(config: Config, store: SnapshotStore, watches: list[Watch]) -> None:
-    """Begin the early fetches of a one-shot run on a local store (a coordinated or sharded
-    run shares its per-host limits through Prefect, which is not imported yet)."""
+    """Begin the early fetches of a one-shot run (if `enabled`)."""
     global _started
-    if config.coordinated() or config.run.shards not in ("auto", 1):
+    if not enabled(config):
         return
     early = Prefetch(config, store, early_order(watches))
     with _started_lock:
@@ -119,7 +132,7 @@ def start(config: Config, store: SnapshotStore, watches: list[Watch]) -> None:
 
 
 def discard() -> None:
-    """Stop early fetches no run claimed, so a run that failed to start exits at once."""
+    """Stop early fetches no run claimed (the run failed to start): none starts any more."""
     global _started
     with _started_lock:
         early, _started = _started, None

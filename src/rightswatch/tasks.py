@@ -78,15 +78,17 @@ async def check_watches_task(
 ) -> list[WatchResult]:
     # Async around a worker thread, so Prefect's timeout really ends the task run: a sync task
     # in a thread cannot be interrupted. The abandoned thread is itself bounded by fetch timeouts
-    # and takes no further watch once its task is retired (checkqueue.py).
+    # and takes no further watch once its task is stopped (checkqueue.py).
     def final(result: WatchResult) -> None:
-        queue.done(result)
-        if not will_recheck(result, ctx.config):  # a re-check tells its own result
-            tell(result)
+        if queue.done(result) and not will_recheck(result, ctx.config):
+            tell(result)  # a re-check tells its own result
 
-    return await anyio.to_thread.run_sync(
-        check_watches, queue.take(task), ctx, final, abandon_on_cancel=True
-    )
+    try:
+        return await anyio.to_thread.run_sync(
+            check_watches, queue.take(task), ctx, final, abandon_on_cancel=True
+        )
+    finally:  # finished, failed, or cancelled by Prefect's timeout
+        queue.stop(task)
 
 
 def check_queue(
@@ -94,10 +96,7 @@ def check_queue(
 ) -> dict[str, WatchResult]:
     """Every watch of the queue checked by its tasks; a task that crashed or timed out gives
     error results for what it had not finished, and a watch no task reached is one too."""
-    run = ctx.config.run
-    share = -(-len(queue.watches) // max(queue.tasks, 1))
-    # A task taking from a shared queue may check more than its share while others are slow.
-    timeout = run.timeout_for(ctx.config.fetch) * share * (1 if share == 1 else 2)
+    timeout = ctx.config.run.timeout_for(ctx.config.fetch) * queue.cap  # it takes at most cap
     task_ = check_watches_task.with_options(timeout_seconds=timeout)
     futures = {
         runner.submit(

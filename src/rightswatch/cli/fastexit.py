@@ -4,7 +4,10 @@ Prefect loaded took 0.6–0.8 s at the end of every `rightswatch check` on a 2-c
 Imported first by rightswatch.cli, so its exit hook is the first registered and runs last:
 every other exit hook (Prefect's event and log flushing, weakref finalizers) and the join of
 non-daemon threads have run by then. Armed only by the console entry point, never by an
-in-process caller such as typer's CliRunner, whose own exit code must stand.
+in-process caller such as typer's CliRunner, whose own exit code must stand. Two limits: an
+exit hook registered before rightswatch.cli was imported (a sitecustomize tracer, coverage's
+subprocess hook) is skipped, and a program that calls `main()` itself and catches SystemExit
+still exits, with that code, when it ends.
 """
 
 from __future__ import annotations

@@ -132,6 +132,8 @@ def run_monitor(
 
 def _ids(cfg: Config, wanted: list[str] | None) -> list[str] | None:
     """The --watch ids, checked; the pages they name start being fetched right away."""
+    if not wanted and not prefetch.enabled(cfg):
+        return None
     store = store_for(cfg)
     try:
         selected = select_watches(cfg, wanted or None, store)

@@ -150,14 +150,25 @@ def _semantic_problems(config: Config) -> list[tuple[tuple[str | int, ...], str]
 
 # libyaml's safe loader where PyYAML was built with it: a 2,000-watch config parses in 0.07 s
 # instead of 0.57 s (and is parsed twice per `check`: by the command and by the flow).
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_FAST: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data. Text libyaml refuses is read again by
+    the Python loader, whose messages name the offending character or alias, and which is
+    what decides: the same text means the same config with or without libyaml."""
+    try:
+        return yaml.compose(text, Loader=_FAST), yaml.load(text, Loader=_FAST)
+    except yaml.YAMLError:
+        if _FAST is yaml.SafeLoader:
+            raise
+    return yaml.compose(text, Loader=yaml.SafeLoader), yaml.load(text, Loader=yaml.SafeLoader)
 
 
 def parse_config(text: str, source: str = "<config>") -> Config:
     """Validate config text; raises ConfigError listing every problem found."""
     try:
-        root = yaml.compose(text, Loader=_LOADER)
-        raw = yaml.load(text, Loader=_LOADER)  # a safe loader, C or Python
+        root, raw = _parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
