@@ -21,6 +21,7 @@ from rightswatch.evaluate import (
     Changed,
     Edition,
     Failed,
+    Fetched,
     Outcome,
     Rules,
     Suspect,
@@ -28,15 +29,13 @@ from rightswatch.evaluate import (
     evaluate,
     needs_baseline,
 )
-from rightswatch.fetch import FetchError, NotModified, Page, Validators
+from rightswatch.fetch import FetchError, Page, Validators
 from rightswatch.outbox import ChangeEvent
 from rightswatch.render.report import ReportSide, render_report
 from rightswatch.result import CheckContext, WatchResult, WatchStatus
 from rightswatch.store import LockTimeout, SnapshotStore, StoreError, WatchState
 
 log = logging.getLogger(__name__)
-
-Fetched = Page | NotModified | FetchError
 
 __all__ = [
     "ChangeReport",

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 from rightswatch.check import baseline_of, request_validators
 from rightswatch.config import Config, Watch
-from rightswatch.fetch import Fetcher, FetchError, NotModified, Page, Validators
+from rightswatch.coordinate import fetcher_for
+from rightswatch.evaluate import Fetched
+from rightswatch.fetch import FetchError, Page, Validators
 from rightswatch.store import SnapshotStore
 
 __all__ = ["EARLY_BYTES", "Prefetch", "claim", "discard", "early_order", "enabled", "start"]
@@ -29,8 +31,6 @@ __all__ = ["EARLY_BYTES", "Prefetch", "claim", "discard", "early_order", "enable
 # At most this much page content held ahead of the checks (bytes and text of a 78 KB page are
 # about 160 KB): a cold sweep's early pages stay a small part of its memory.
 EARLY_BYTES = 32 * 1024 * 1024
-
-Fetched = Page | NotModified | FetchError
 
 _started: Prefetch | None = None
 _started_lock = threading.Lock()
@@ -56,7 +56,7 @@ class Prefetch:
 
     def __init__(self, config: Config, store: SnapshotStore, watches: list[Watch]) -> None:
         self.config = config
-        self.fetcher = Fetcher(config.fetch)
+        self.fetcher = fetcher_for(config)  # uncoordinated (see `enabled`): this process's limits
         self._store = store
         self._lock = threading.Lock()
         self._held = 0  # bytes of early pages not taken yet

@@ -17,13 +17,7 @@ from rightswatch.check import WatchResult
 from rightswatch.config import Watch
 from rightswatch.store import SnapshotStore
 
-__all__ = [
-    "ShardResults",
-    "load_shard_results",
-    "missing_results",
-    "plan_shards",
-    "save_results",
-]
+__all__ = ["ShardResults", "load_shard_results", "missing_results", "plan_shards", "save_results"]
 
 
 class ShardResults(BaseModel):
