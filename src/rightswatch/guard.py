@@ -58,21 +58,25 @@ def assess(
         baseline is None or not _BLOCK_TITLES.search(baseline.title)
     ):
         return Verdict(f"the title {doc.title!r} looks like a block, login or error page", False)
-    if not doc.sections or doc.words == 0:
+    words = doc.words  # counted once: it reads every paragraph
+    if not doc.sections or words == 0:
         return Verdict("the page has no text in its content area", False)
-    if doc.words < SMALL_PAGE_WORDS:
+    if words < SMALL_PAGE_WORDS:
         text = " ".join(s.text for s in doc.sections)
         match = _BLOCK_TEXT.search(text)
         if match:
             return Verdict(f"the page says {match.group(0)!r}: a block or interstitial page", False)
-    return None if baseline is None else _sudden_loss(doc, baseline, settings)
+    return None if baseline is None else _sudden_loss(doc, words, baseline, settings)
 
 
-def _sudden_loss(doc: Document, baseline: Document, settings: GuardSettings) -> Verdict | None:
+def _sudden_loss(
+    doc: Document, words: int, baseline: Document, settings: GuardSettings
+) -> Verdict | None:
     """A page that lost much of what its baseline had at once; it may persist (accept_after)."""
-    if baseline.words and doc.words < baseline.words * settings.min_words_ratio:
+    had = baseline.words
+    if had and words < had * settings.min_words_ratio:
         return Verdict(
-            f"the text shrank from {baseline.words:,} to {doc.words:,} words at once "
+            f"the text shrank from {had:,} to {words:,} words at once "
             f"(guard.min_words_ratio {settings.min_words_ratio:g})",
             True,
         )

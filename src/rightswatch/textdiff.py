@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from difflib import SequenceMatcher
+from itertools import chain
 from typing import Literal
 
 from diff_match_patch import diff_match_patch
@@ -29,10 +31,11 @@ __all__ = [
     "word_diff",
 ]
 
-_TYPOGRAPHY = str.maketrans(
-    {"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
-     "–": "-", "—": "-", "‐": "-", "‑": "-", "…": "...", "\u00a0": " "}
-)  # fmt: skip
+_TYPOGRAPHY = {"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
+               "–": "-", "—": "-", "‐": "-", "‑": "-", "…": "...", "\u00a0": " "}  # fmt: skip
+# One regex pass, not str.translate: a table with a multi-character value ("…") takes
+# translate's slow path, about 50 ns a character.
+_TYPOGRAPHIC = re.compile("[" + "".join(map(re.escape, _TYPOGRAPHY)) + "]")
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 # A figure starts and ends where no other letter or digit touches it, except a CJK character:
 # "收到140起" holds the figure 140. \d is Unicode: Arabic-Indic and full-width digits count.
@@ -50,6 +53,10 @@ _FACT = re.compile(
     r"(?:\s(?P<unit>[^\W\d_]{3,}))?"
     r"|(?P<name>“[^”]{2,120}”|«[^»]{2,120}»|„[^“”]{2,120}[“”]|「[^」]{1,120}」|\"[^\"]{2,120}\")"
 )
+
+# Every fact starts with a digit, a month's name or an opening quote: where none is, the
+# figure regex (slow at each position, for its look-behinds) need not run.
+_FACT_START = re.compile(rf"[\d“«„「\"]|{_MONTHS}")
 
 # The same figure in another script's marks: ١٬٢٠٠٫٥ is 1,200.5; ％ and ٪ are %.
 _MARKS = str.maketrans({"٬": ",", "٫": ".", "％": "%", "٪": "%", "\u00a0": " ", "\u202f": " "})
@@ -99,19 +106,20 @@ class FactChange(BaseModel):
 
 def canonical(text: str) -> str:
     """Text with typography folded away, to tell a real edit from a quote or space change."""
-    return " ".join(text.translate(_TYPOGRAPHY).split())
+    folded = _TYPOGRAPHIC.sub(lambda m: _TYPOGRAPHY[m.group()], text)
+    return " ".join(folded.split())
 
 
-def _to_chars(tokens: list[str], table: dict[str, str]) -> str:
-    """Each distinct token as one character, numbered in order of first appearance (the loop
-    runs over distinct tokens only; the join maps the rest in C)."""
-    for token in dict.fromkeys(tokens):
-        if token not in table:
-            code = 0x100 + len(table)
-            if code >= 0xD800:  # skip the surrogate range
-                code += 0x800
-            table[token] = chr(code)
-    return "".join(map(table.__getitem__, tokens))
+def _encode(old: list[str], new: list[str]) -> tuple[str, str]:
+    """Each distinct token as one character, numbered in order of first appearance in `old`
+    then `new` (dict.fromkeys, zip and join do the work in C)."""
+    distinct = dict.fromkeys(chain(old, new))
+    end = 0x100 + len(distinct)
+    codes: Iterable[int] = range(0x100, end)
+    if end > 0xD800:  # skip the surrogate range
+        codes = chain(range(0x100, 0xD800), range(0xE000, end + 0x800))
+    table = dict(zip(distinct, map(chr, codes), strict=False))
+    return "".join(map(table.__getitem__, old)), "".join(map(table.__getitem__, new))
 
 
 def _dmp() -> diff_match_patch:
@@ -121,14 +129,22 @@ def _dmp() -> diff_match_patch:
 
 
 def _token_diff(old: list[str], new: list[str], cleanup: bool) -> list[tuple[Op, list[str]]]:
-    table: dict[str, str] = {}
-    a, b = _to_chars(old, table), _to_chars(new, table)
-    reverse = {c: t for t, c in table.items()}
+    a, b = _encode(old, new)
     dmp = _dmp()
     diffs = dmp.diff_main(a, b, False)
     if cleanup:
         dmp.diff_cleanupSemantic(diffs)
-    return [(_OPS[op], [reverse[c] for c in chars]) for op, chars in diffs if chars]
+    # One character per token, so each run is a slice of its side's tokens: equal and deleted
+    # runs advance through `old`, equal and inserted runs through `new`.
+    out: list[tuple[Op, list[str]]] = []
+    i = j = 0
+    for op, chars in diffs:
+        n = len(chars)
+        if n:
+            out.append((_OPS[op], new[j : j + n] if op == 1 else old[i : i + n]))
+        i += n if op != 1 else 0
+        j += n if op != -1 else 0
+    return out
 
 
 def word_diff(old: str, new: str) -> list[Edit]:
@@ -173,9 +189,10 @@ def sentence_changes(old: str, new: str, lang: str | None = None) -> list[Senten
             continue
         if op == "insert":
             for sentence in sentences:
-                match = max(removed, key=lambda r: similarity(r, sentence), default=None)
-                if match is not None and similarity(match, sentence) >= 0.5:
-                    i = removed.index(match)
+                scores = [similarity(r, sentence) for r in removed]
+                i = max(range(len(scores)), key=scores.__getitem__, default=-1)
+                if i >= 0 and scores[i] >= 0.5:
+                    match = removed[i]
                     changes.extend(SentenceChange(kind="removed", old=r) for r in removed[:i])
                     removed = removed[i + 1 :]
                     edits = word_diff(match, sentence)
@@ -192,8 +209,11 @@ def sentence_changes(old: str, new: str, lang: str | None = None) -> list[Senten
 
 
 def facts_in(sentence: str) -> list[Fact]:
-    facts = []
-    for m in _FACT.finditer(sentence):
+    facts: list[Fact] = []
+    start = _FACT_START.search(sentence)
+    if start is None:
+        return facts
+    for m in _FACT.finditer(sentence, start.start()):
         if m.group("date"):
             kind, text = "date", m.group("date")
         elif m.group("score"):
