@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from rightswatch.diff import DocumentDiff, diff_documents, prepare
-from rightswatch.document import Document
+from rightswatch.document import Document, Section
 from rightswatch.extract import extract
 from rightswatch.textdiff import FactChange, SentenceChange
 
@@ -116,6 +116,16 @@ def test_typography_and_whitespace_only_edit_is_minor_and_no_alert() -> None:
 def test_chrome_only_changes_are_no_change_at_all() -> None:
     assert doc("chrome_only").content_hash() == doc("base").content_hash()
     assert against_base("chrome_only").changes == []
+
+
+def test_word_counts_follow_the_text_after_ignore_regexes() -> None:
+    """Counts are kept per section once counted; a copy with other paragraphs counts again."""
+    section = Section(key="kz", heading="Kazakhstan", level=2, paragraphs=["one two three"])
+    doc = Document(url="https://x/kz", final_url="https://x/kz", title="KZ", sections=[section])
+    assert (section.words, doc.words) == (3, 3)
+    assert prepare(doc, ignore=[r"two three"]).words == 1
+    assert section.model_copy(update={"paragraphs": ["a b", "c d e f"]}).words == 6
+    assert doc.words == 3 and doc == Document.model_validate_json(doc.model_dump_json())
 
 
 def test_ignore_regexes_and_section_globs_apply_before_diffing() -> None:

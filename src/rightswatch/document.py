@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,9 +37,16 @@ class Section(BaseModel):
     def text(self) -> str:
         return "\n\n".join(self.paragraphs)
 
-    @property
+    @cached_property
     def words(self) -> int:
+        """Counted once per section: the guard, the shell check and the store each ask, and a
+        count reads every paragraph. model_copy drops it, since an update may change them."""
         return sum(count_words(p) for p in self.paragraphs)  # a CJK character counts as one
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("words", None)
+        return copied
 
 
 class Document(BaseModel):
