@@ -24,6 +24,7 @@ from rightswatch.store import (
     WatchState,
     open_store,
 )
+from rightswatch.store.blobs import LocalBlobs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 URL = "https://www.hrw.org/world-report/2021/country-chapters/kazakhstan"
@@ -245,3 +246,23 @@ def test_stale_temp_files_of_killed_writers_are_swept_when_the_state_is_written(
     assert fresh.exists()  # could still belong to a live writer
     assert store.history("kz")
     assert store.document("kz", store.history("kz")[0].content_hash)
+
+
+def test_paths_leading_out_of_the_store_are_refused(tmp_path: Path) -> None:
+    """Also for a folder met for the first time beneath one already known, and for a folder
+    that is a symlink to somewhere else."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "kz").mkdir()
+    os.symlink(outside, tmp_path / "store" / "kz" / "linked")
+    blobs = LocalBlobs(tmp_path / "store")
+    blobs.write("kz/raw/page.gz", b"kept")  # kz is known from here on
+    for path in ("/etc/passwd", "../x", "kz/../../x", "kz/linked/x", "kz/linked/deeper/x"):
+        with pytest.raises(ValueError, match="outside the store") as refused:
+            blobs.write(path, b"escaped")
+        assert repr(path) in str(refused.value)
+    assert list(outside.iterdir()) == []
+    blobs.write("kz/../ua/state.json", b"{}")
+    assert (tmp_path / "store" / "ua" / "state.json").read_bytes() == b"{}"
+    assert blobs.read("kz/raw/page.gz") == b"kept"

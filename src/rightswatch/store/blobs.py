@@ -70,18 +70,36 @@ class LocalBlobs:
         self._pending_lock = threading.Lock()
 
     def _path(self, path: str) -> Path:
-        # Resolving walks every component with lstat; a watch's folders are resolved (and
-        # checked) once per store, then reused, since every check touches the same few.
         folder, _, name = path.rpartition("/")
-        parent = self._folders.get(folder)
-        if parent is None or name in ("", ".", ".."):
-            full = (self.root / path).resolve()
-            if self._root not in full.parents and full != self._root:
-                raise ValueError(f"refusing a path outside the store: {path!r}")
-            if name not in ("", ".", ".."):
-                self._folders[folder] = full.parent
-            return full
-        return parent / name
+        if name in ("", ".", "..") or path.startswith("/"):
+            return self._resolved(path)
+        try:
+            return self._folder(folder) / name
+        except ValueError:
+            raise ValueError(f"refusing a path outside the store: {path!r}") from None
+
+    def _folder(self, folder: str) -> Path:
+        """A folder's checked location. Each is found once per store and reused, since every
+        check touches the same few; a new one costs one lstat beneath its known parent rather
+        than a walk of every component."""
+        found = self._folders.get(folder)
+        if found is not None:
+            return found
+        parent, _, name = folder.rpartition("/")
+        if not folder:
+            found = self._root
+        elif name in (".", "..", "") or (base := self._folder(parent) / name).is_symlink():
+            found = self._resolved(folder)
+        else:
+            found = base
+        self._folders[folder] = found
+        return found
+
+    def _resolved(self, path: str) -> Path:
+        full = (self.root / path).resolve()
+        if self._root not in full.parents and full != self._root:
+            raise ValueError(f"refusing a path outside the store: {path!r}")
+        return full
 
     def describe(self, path: str) -> str:
         return str(self.root / path)
