@@ -133,8 +133,7 @@ class LocalBlobs:
         )
         if commit:
             self.flush(folder)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = _temp_beside(target)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -194,6 +193,17 @@ class LocalBlobs:
                 f"{path} is held by another rightswatch run; wait for it to finish or, if no run "
                 "is active, delete the lock file"
             ) from None
+
+
+def _temp_beside(target: Path) -> tuple[int, str]:
+    """A temp file in the target's folder, which is made only when missing: asking first
+    would cost two system calls on every write."""
+    prefix = f".{target.name}."
+    try:
+        return tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
 
 
 def _before_rename(tmp: str, target: Path) -> None:
