@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 __all__ = ["NotModified", "Page", "Validators"]
 
@@ -39,8 +40,10 @@ class Page:
     elapsed: float
     redirects: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        """Hashed once: evaluate and commit ask several times, and each hash of a large body
+        gives up the GIL and waits to take it back while other checks parse."""
         return hashlib.sha256(self.body).hexdigest()
 
 
