@@ -3,6 +3,7 @@ gives the same Document, and the same reason for its profile, as parsing the who
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,39 @@ def test_the_cut_keeps_title_language_and_dates_from_outside_the_container() -> 
     doc, _ = extract_explained(page, "http://site.example/r", profile="generic")
     assert (doc.title, doc.lang, doc.published) == ("Report", "kk", "2024-01-02")
     assert doc == whole(page, "http://site.example/r", "generic")[0]
+
+
+TRICKY = (
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+    '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><!-- before -->'
+    '<html xml:lang="en" lang="en"><head><title>T &amp; U</title><!-- c -->'
+    '<meta charset="utf-8"></head><body><main><?php echo 1 ?>'
+    "<p>a &nbsp; b &copy; &unknown; <b>x</b> tail</p><!-- inner --><template><p>t</p></template>"
+    "<svg><path d='M0'/></svg><p xml:lang=\"fr\" data-x='\"q\"'>é</p>"
+    "<script>if (a < b && c > d) {}</script><textarea> x </textarea><pre>\n  keep\n</pre>"
+    + "<div>" * 200
+    + "deep"
+    + "</div>" * 200
+    + "</main></body></html><!-- after -->"
+)
+
+
+def test_the_soup_built_from_the_tree_is_the_soup_a_second_parse_gave() -> None:
+    """replay.py hands bs4 the parser's calls from the pruned lxml tree; the soup must be the
+    one BeautifulSoup(tostring(tree)) built, node for node."""
+    from bs4 import BeautifulSoup
+    from lxml import etree
+
+    from rightswatch.extract.replay import soup_of
+
+    root = etree.HTML(TRICKY)
+    reparsed = BeautifulSoup(
+        etree.tostring(root.getroottree(), method="html", encoding="unicode"), "lxml"
+    )
+    replayed = soup_of(root)
+    assert str(replayed) == str(reparsed)
+    assert [(type(n).__name__, getattr(n, "attrs", None)) for n in replayed.descendants] == [
+        (type(n).__name__, getattr(n, "attrs", None)) for n in reparsed.descendants
+    ]
+    assert "deep" in replayed.get_text()
+    assert str(copy.copy(replayed)) == str(replayed)  # a copy of the soup parses its markup

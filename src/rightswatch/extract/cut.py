@@ -3,10 +3,11 @@
 lxml parses the whole page in C (a fraction of a millisecond) and `auto` is decided on that
 tree. Then the elements the profile and the page metadata read are located there (the
 profile's `reads`, <head>, the first <title>, <h1> and <time datetime>), everything else is
-pruned, and BeautifulSoup builds its tree from what is left. Each kept element keeps its
-ancestors with their attributes, so every selector in `reads` finds the same first element in
-the cut tree as in the whole page. When the container the profile needs is not found (so it
-would fall back to reading the whole page), the page is parsed whole, exactly as before.
+pruned, and BeautifulSoup builds its tree from what is left, straight from the lxml tree
+(replay.py). Each kept element keeps its ancestors with their attributes, so every selector in
+`reads` finds the same first element in the cut tree as in the whole page. When the container
+the profile needs is not found (so it would fall back to reading the whole page), the page is
+parsed whole, exactly as before.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from rightswatch.extract.profiles import PROFILES, Profile, SiteOrMarkup, choose_by_url
+from rightswatch.extract.replay import soup_of
 
 __all__ = ["CutParse", "cut_parse"]
 
@@ -165,7 +167,6 @@ def cut_parse(html: str, url: str, profile: str) -> CutParse:
         spec = PROFILES[chosen]
         container = _container(spec, tree)
         _prune(root, _kept(spec, tree, container))
-        text = etree.tostring(root.getroottree(), method="html", encoding="unicode")
     except (_Whole, ValueError):  # ValueError: a str with an XML encoding declaration
         return CutParse(BeautifulSoup(html, "lxml"), profile, "", cut=False)
-    return CutParse(BeautifulSoup(text, "lxml"), chosen, why, cut=True)
+    return CutParse(soup_of(root), chosen, why, cut=True)
