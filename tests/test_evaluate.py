@@ -256,12 +256,14 @@ def test_a_failure_after_an_unchanged_run_is_written_to_the_state_file(tmp_path:
 
 
 def test_loading_a_config_imports_no_html_parser(tmp_path: Path) -> None:
+    """Nor croniter (it runs a subprocess when it loads) when no schedule is set: every
+    command loads the config before its first request."""
     config = tmp_path / "rw.yaml"
     config.write_text(f"watches:\n  - {{id: kz, url: '{URL}', profile: hrw-world-report}}\n")
     code = (
         "import sys; from rightswatch.config import load_config; "
         f"load_config({str(config)!r}); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bs4', 'lxml')))"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bs4', 'lxml', 'croniter')))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60

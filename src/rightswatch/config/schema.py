@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from croniter import croniter
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -100,6 +99,10 @@ class HealthSettings(_Strict):
 
 
 def _check_cron(value: str) -> str:
+    # Imported here: croniter runs `file` on the interpreter when it loads (platform.
+    # architecture), a subprocess every command paid before its first request.
+    from croniter import croniter
+
     if not croniter.is_valid(value):
         raise ValueError(
             f"{value!r} is not a valid cron expression; use five fields such as '0 6 * * *' (UTC)"
