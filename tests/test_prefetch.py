@@ -3,6 +3,8 @@ checks may take from them, and what they must never do (write, skip the rules, d
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -169,3 +171,17 @@ def test_an_early_answer_against_another_baseline_is_not_used(
         assert ahead.take(cfg.watches[0], None, "newer-baseline-hash") is None
     finally:
         ahead.close()
+
+
+def test_early_fetches_start_before_the_parsers_and_prefect_load() -> None:
+    """`rightswatch check` imports prefetch before its first request: it must not bring the
+    HTML parsers, the diff, the report templates, Prefect or its HTTP client with it."""
+    code = (
+        "import sys, rightswatch.prefetch; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'bs4', 'lxml', 'diff_match_patch', 'jinja2', 'pysbd', 'prefect', 'httpx', 'croniter'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"

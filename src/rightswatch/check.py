@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+from rightswatch.baseline import baseline_of, request_validators
 from rightswatch.commit import ChangeReport, Committed, commit, commit_index
 from rightswatch.config import Config, Watch
 from rightswatch.diff import diff_documents, diff_prepared
@@ -33,7 +34,7 @@ from rightswatch.fetch import FetchError, Page, Validators
 from rightswatch.outbox import ChangeEvent
 from rightswatch.render.report import ReportSide, render_report
 from rightswatch.result import CheckContext, WatchResult, WatchStatus
-from rightswatch.store import LockTimeout, SnapshotStore, StoreError, WatchState
+from rightswatch.store import LockTimeout, SnapshotStore, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -98,19 +99,6 @@ def _write_after_commit(store: SnapshotStore, report: ChangeReport) -> None:
 
 def _rules(ctx: CheckContext) -> Rules:
     return Rules(ctx.config.guard, ctx.config.health.alert_after, ctx.run_id)
-
-
-def baseline_of(store: SnapshotStore, state: WatchState, watch_id: str) -> Base:
-    """The last good snapshot's id and hash; the newest history entry if the state was lost."""
-    if state.last_good_hash is not None:
-        return Base(state.last_good, state.last_good_hash)
-    latest = store.latest(watch_id)
-    return Base(latest.id, latest.content_hash) if latest else Base(None, None)
-
-
-def request_validators(state: WatchState, base: Base) -> Validators | None:
-    """The conditional-GET validators a check sends: only once there is a baseline to keep."""
-    return Validators(state.etag, state.last_modified) if base.hash else None
 
 
 def _fetch(watch: Watch, ctx: CheckContext, validators: Validators | None, base: Base) -> Fetched:

@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from urllib.parse import urlsplit
 
-import httpx
-
 from rightswatch.config import Config, Watch
 from rightswatch.fetch import Fetcher
 from rightswatch.politeness import HostLimiter
@@ -53,6 +51,7 @@ class PrefectLimits:
         with self._guard:
             if name in self._known:
                 return
+        import httpx  # with Prefect's client: not before a one-shot run's first fetch
         from prefect.client.orchestration import get_client
         from prefect.exceptions import ObjectAlreadyExists
 

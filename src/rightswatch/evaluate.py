@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from rightswatch.baseline import Base, Fetched
 from rightswatch.config import GuardSettings, Watch
 from rightswatch.diff import DocumentDiff, diff_prepared
 from rightswatch.document import Document
@@ -29,6 +30,7 @@ __all__ = [
     "Changed",
     "Edition",
     "Failed",
+    "Fetched",
     "Outcome",
     "Rules",
     "Suspect",
@@ -36,17 +38,6 @@ __all__ = [
     "evaluate",
     "needs_baseline",
 ]
-
-Fetched = Page | NotModified | FetchError
-
-
-@dataclass(frozen=True)
-class Base:
-    """The last good snapshot: its id and hash, and its document once it was loaded."""
-
-    id: str | None
-    hash: str | None
-    doc: Document | None = None
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,9 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from rightswatch.check import baseline_of, request_validators
+from rightswatch.baseline import Fetched, baseline_of, request_validators
 from rightswatch.config import Config, Watch
 from rightswatch.coordinate import fetcher_for
-from rightswatch.evaluate import Fetched
 from rightswatch.fetch import FetchError, Page, Validators
 from rightswatch.store import SnapshotStore
 
