@@ -174,10 +174,11 @@ def test_an_early_answer_against_another_baseline_is_not_used(
 
 
 def test_early_fetches_start_before_the_parsers_and_prefect_load() -> None:
-    """`rightswatch check` imports prefetch before its first request: it must not bring the
-    HTML parsers, the diff, the report templates, Prefect or its HTTP client with it."""
+    """What `rightswatch check` imports before its first request (its CLI module, the config,
+    the watch selection, prefetch) must not bring the HTML parsers, the diff, the report
+    templates, Prefect or its HTTP client with it: they load while the pages are fetched."""
     code = (
-        "import sys, rightswatch.prefetch; "
+        "import sys, rightswatch.cli.run; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'bs4', 'lxml', 'diff_match_patch', 'jinja2', 'pysbd', 'prefect', 'httpx', 'croniter'}))"
     )

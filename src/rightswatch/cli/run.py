@@ -35,8 +35,7 @@ from rightswatch.cli.prefect_env import (
 )
 from rightswatch.config import Config, config_path
 from rightswatch.coordinate import store_for
-from rightswatch.discover import select_watches
-from rightswatch.summary import exit_code
+from rightswatch.watchlist import select_watches
 
 STATUS_STYLE = {
     "baseline": "blue",
@@ -130,6 +129,12 @@ def run_monitor(
     return result
 
 
+def _exit_code(report: dict[str, Any]) -> int:
+    from rightswatch.summary import exit_code  # after the run: not before the first fetch
+
+    return exit_code(report)
+
+
 def _ids(cfg: Config, wanted: list[str] | None) -> list[str] | None:
     """The --watch ids, checked; the pages they name start being fetched right away."""
     if not wanted and not prefetch.enabled(cfg):
@@ -184,7 +189,7 @@ def check(
                     f"[red]delivery to {escape(delivery['channel'])} failed[/]: "
                     f"{escape(delivery['error'] or '')} (kept in the outbox for the next run)"
                 )
-    raise typer.Exit(exit_code(report))
+    raise typer.Exit(_exit_code(report))
 
 
 def schedule_groups(cfg: Config) -> dict[str, tuple[str, list[str] | None]]:
@@ -311,4 +316,4 @@ def demo(
             f"Snapshots were {where}. Next: edit config/rightswatch.yaml and run "
             "`rightswatch check`."
         )
-    raise typer.Exit(exit_code(second))
+    raise typer.Exit(_exit_code(second))
