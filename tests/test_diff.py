@@ -125,7 +125,8 @@ def test_word_counts_follow_the_text_after_ignore_regexes() -> None:
     assert (section.words, doc.words) == (3, 3)
     assert prepare(doc, ignore=[r"two three"]).words == 1
     assert section.model_copy(update={"paragraphs": ["a b", "c d e f"]}).words == 6
-    assert doc.words == 3 and doc == Document.model_validate_json(doc.model_dump_json())
+    assert doc.words == 3
+    assert doc == Document.model_validate_json(doc.model_dump_json())
 
 
 def test_ignore_regexes_and_section_globs_apply_before_diffing() -> None:
