@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -170,6 +171,25 @@ def test_robots_txt_is_respected_by_default(loopback: Loopback) -> None:
     assert len(loopback.requests_to("/robots.txt")) == 1  # cached for the run
     with fetcher(respect_robots=False) as f:
         assert isinstance(f.fetch(blocked), Page)
+
+
+def test_robots_txt_is_asked_for_once_when_many_pages_of_a_host_start_at_once(
+    loopback: Loopback,
+) -> None:
+    """A run's first checks of a host start together (early fetches: one per thread); the
+    others wait for the first one's robots.txt instead of each asking the site for it."""
+    loopback.route("/robots.txt", Reply(200, b"User-agent: *\nAllow: /\n", delay=0.3))
+    urls = [loopback.page(f"/p{i}", HTML) for i in range(6)]
+    start = threading.Barrier(len(urls))
+
+    def fetch(f: Fetcher, url: str) -> object:
+        start.wait(timeout=10)
+        return f.fetch(url)
+
+    with fetcher(respect_robots=True, per_host_concurrency=6) as f, ThreadPoolExecutor(6) as pool:
+        pages = list(pool.map(lambda url: fetch(f, url), urls))
+    assert all(isinstance(p, Page) for p in pages)
+    assert len(loopback.requests_to("/robots.txt")) == 1
 
 
 def test_missing_robots_txt_allows_everything(loopback: Loopback) -> None:

@@ -62,6 +62,8 @@ class Fetcher:
         init=False, default_factory=dict
     )
     _robots_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    # One lock per origin, held while its robots.txt loads: the other threads wait for it.
+    _robots_loading: dict[str, threading.Lock] = field(init=False, default_factory=dict)
     _browser: BrowserRenderer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -105,12 +107,15 @@ class Fetcher:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._robots_lock:
-            cached = origin in self._robots
-            entry = self._robots.get(origin)
-        if not cached:
-            entry = self._load_robots(origin, parts.hostname or "", trusted)
+            loading = self._robots_loading.setdefault(origin, threading.Lock())
+        with loading:  # a run's first pages of a host start together: one asks, the rest wait
             with self._robots_lock:
-                self._robots[origin] = entry
+                cached = origin in self._robots
+                entry = self._robots.get(origin)
+            if not cached:
+                entry = self._load_robots(origin, parts.hostname or "", trusted)
+                with self._robots_lock:
+                    self._robots[origin] = entry
         if isinstance(entry, FetchError):  # an unknown host: fail every page on it at once
             raise FetchError(url, entry.kind, entry.message, retryable=entry.retryable)
         return entry
