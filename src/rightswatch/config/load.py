@@ -158,11 +158,23 @@ def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
     the Python loader, whose messages name the offending character or alias, and which is
     what decides: the same text means the same config with or without libyaml."""
     try:
-        return yaml.compose(text, Loader=_FAST), yaml.load(text, Loader=_FAST)
+        return _compose_and_load(text, _FAST)
     except yaml.YAMLError:
         if _FAST is yaml.SafeLoader:
             raise
-    return yaml.compose(text, Loader=yaml.SafeLoader), yaml.load(text, Loader=yaml.SafeLoader)
+    return _compose_and_load(text, yaml.SafeLoader)
+
+
+def _compose_and_load(
+    text: str, loader_class: type[yaml.SafeLoader]
+) -> tuple[yaml.Node | None, Any]:
+    """One parse for both: the data is constructed from the composed tree, as yaml.load does."""
+    loader = loader_class(text)
+    try:
+        root = loader.get_single_node()
+        return root, loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
 
 
 def parse_config(text: str, source: str = "<config>") -> Config:
