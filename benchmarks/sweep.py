@@ -119,8 +119,10 @@ class Bench:
         return sample, (cwd / "stdout.txt").read_text()
 
     # rightswatch -------------------------------------------------------------------------
-    def rightswatch(self, mode: str, api_url: str | None) -> None:
-        work = self.work / f"rightswatch-{mode}"
+    def rightswatch(self, mode: str, api_url: str | None, processes: str = "auto") -> None:
+        """One mode's sweeps; `processes` is run.processes (auto: the product's default)."""
+        label = mode if processes == "auto" else f"{mode}, processes {processes}"
+        work = self.work / f"rightswatch-{mode}-{processes}"
         work.mkdir()
         watches = "".join(
             f"  - {{id: p{i}, url: '{self.base}/report/{i}'}}\n" for i in range(self.pages)
@@ -129,7 +131,7 @@ class Bench:
             f"snapshots: {work / 'snapshots'}\n"
             f"fetch: {{per_host_concurrency: {self.concurrency}, per_host_delay: 0, retries: 1, "
             "timeout: 60}\n"
-            f"run: {{max_workers: {self.concurrency}, task_retries: 0}}\n"
+            f"run: {{max_workers: {self.concurrency}, task_retries: 0, processes: {processes}}}\n"
             "defaults: {channels: [], profile: generic}\n"
             f"watches:\n{watches}"
         )
@@ -141,8 +143,9 @@ class Bench:
         if api_url:
             env["PREFECT_API_URL"] = api_url
         argv = [str(BIN / "rightswatch"), "check", "--json", "--config", str(work / "rw.yaml")]
-        self.sweeps(f"rightswatch ({mode})", argv, env, work, self._rightswatch_note)
-        self.fixed_cost(mode, argv, env, work)
+        self.sweeps(f"rightswatch ({label})", argv, env, work, self._rightswatch_note)
+        if processes == "auto":
+            self.fixed_cost(mode, argv, env, work)
 
     def fixed_cost(self, mode: str, argv: list[str], env: dict[str, str], work: Path) -> None:
         """What a run costs before and after its pages: the import, then a one-page unchanged
@@ -302,6 +305,21 @@ def machine() -> str:
     )
 
 
+def prefect_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A Prefect server of the benchmark's own, for the server-mode sweeps."""
+    api_port = free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp / "prefect-server-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    argv = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(api_port)]
+    prefect = start(argv, env)
+    api_url = f"http://127.0.0.1:{api_port}/api"
+    wait_for(api_url + "/health", 90)
+    return prefect, api_url
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -311,6 +329,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changed-frac", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=10, help="urlwatch's fixed worker count")
     parser.add_argument("--modes", default="server,temporary", help="rightswatch modes to run")
+    parser.add_argument(
+        "--processes",
+        default="auto",
+        help="run.processes for rightswatch, comma-separated to compare (e.g. auto,1); "
+        "values other than auto run in server mode only",
+    )
     parser.add_argument("--quick", action="store_true", help="20 pages, no latency, temporary mode")
     parser.add_argument("--write", action="store_true", help=f"append the table to {RESULTS.name}")
     args = parser.parse_args(argv)
@@ -341,28 +365,11 @@ def main(argv: list[str] | None = None) -> int:
             for mode in args.modes.split(","):
                 api_url = None
                 if mode == "server":
-                    api_port = free_port()
-                    env = {
-                        **os.environ,
-                        "PREFECT_HOME": str(Path(tmp) / "prefect-server-home"),
-                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                    }
-                    prefect = start(
-                        [
-                            str(BIN / "prefect"),
-                            "server",
-                            "start",
-                            "--host",
-                            "127.0.0.1",
-                            "--port",
-                            str(api_port),
-                        ],
-                        env,
-                    )
-                    api_url = f"http://127.0.0.1:{api_port}/api"
-                    wait_for(api_url + "/health", 90)
+                    prefect, api_url = prefect_server(Path(tmp))
                     bench.server_pid = prefect.pid
-                bench.rightswatch(mode, api_url)
+                for processes in args.processes.split(","):
+                    if processes == "auto" or mode == "server":
+                        bench.rightswatch(mode, api_url, processes)
                 if prefect is not None:
                     prefect.terminate()
                     prefect.wait(timeout=30)

@@ -17,16 +17,19 @@ from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from rightswatch import processes
 from rightswatch.check import CheckContext, WatchResult
 from rightswatch.checkqueue import CheckQueue, task_count
 from rightswatch.config import Config, Watch, load_config
 from rightswatch.deliver import DeliveryResult, channels_to_deliver
 from rightswatch.discover import select_watches
 from rightswatch.editions import lag_notices
+from rightswatch.processes import Workers
 from rightswatch.shard import plan_shards, save_results
 from rightswatch.summary import RunSummary
 from rightswatch.tasks import (
     check_queue,
+    collect_processes,
     collect_shards,
     compact_delivered,
     deliver_channel_task,
@@ -34,6 +37,8 @@ from rightswatch.tasks import (
     now,
     open_context,
     preserve_and_publish,
+    process_context,
+    process_listener,
     publish_artifacts,
     recheck_all,
     shard_count,
@@ -54,23 +59,60 @@ def check_workers(config: Config) -> int:
     return max(config.run.max_workers, config.fetch.per_host_concurrency)
 
 
-def check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[WatchResult]:
+def check_all(
+    config: Config, watches: list[Watch], ctx: CheckContext, config_path: str | None = None
+) -> list[WatchResult]:
     """Every watch checked by check tasks on a bounded thread pool (checkqueue.py), under the
-    shard's host leases when the store is coordinated; results in `watches` order."""
+    shard's host leases when the store is coordinated; results in `watches` order. With
+    `config_path`, a big local sweep's static pages are split over processes (processes.py)."""
     lease = ctx.lease(watches, config.run.shard_timeout) if ctx.lease else nullcontext()
     with lease:
-        return _check_all(config, watches, ctx)
+        if config_path is None:
+            return _check_all(config, watches, ctx)
+        return _check_split(config_path, config, watches, ctx)
 
 
-def _check_all(config: Config, watches: list[Watch], ctx: CheckContext) -> list[WatchResult]:
+def _check_split(
+    config_path: str, config: Config, watches: list[Watch], ctx: CheckContext
+) -> list[WatchResult]:
+    workers = processes.claim(config, watches)  # started early by `rightswatch check`
+    if workers is None:
+        split = processes.plan(config, watches)
+        if not split.shares:
+            return _check_all(config, watches, ctx)
+        workers = processes.start(config_path, config, split, ctx.run_id)
+    try:
+        workers.follow(process_listener(config))
+        results = _check_all(config, workers.split.own, process_context(ctx, workers), workers)
+    finally:
+        workers.stop()
+    by_id = {r.id: r for r in results}
+    return [by_id[w.id] for w in watches]
+
+
+def _check_all(
+    config: Config, watches: list[Watch], ctx: CheckContext, children: Workers | None = None
+) -> list[WatchResult]:
+    """With `children`, this process's checks start once theirs are done (bounded): each
+    child holds a share of the per-host limits, and here they hold whole."""
     workers = check_workers(config)
-    per_task = config.run.watches_per_task
-    queue = CheckQueue(watches, task_count(len(watches), workers, per_task), per_task)
+    done: dict[str, WatchResult] = {}
+    theirs: list[Watch] = []  # what the children reported
+    here = list(watches)
     with _runner(workers) as runner:
-        done = check_queue(runner, queue, ctx)
-        done |= recheck_all(runner, [w for w in watches if will_recheck(done[w.id], config)], ctx)
+        if children is not None:
+            done, leftover = collect_processes(children)
+            theirs = [w for share in children.split.shares for w in share.watches if w.id in done]
+            here += leftover
+        if here:
+            per_task = config.run.watches_per_task
+            queue = CheckQueue(here, task_count(len(here), workers, per_task), per_task)
+            done |= check_queue(runner, queue, ctx)
+        everything = theirs + here
+        rechecks = [w for w in everything if will_recheck(done[w.id], config)]
+        done |= recheck_all(runner, rechecks, ctx)
     ctx.store.flush_checks(config.retention_days)  # the unchanged watches' last checks, one write
-    return [done[w.id] for w in watches]
+    return [done[w.id] for w in everything]
 
 
 def deliver_all(config: Config, ctx: CheckContext) -> list[DeliveryResult]:
@@ -113,7 +155,8 @@ def monitor(
         selected = select_watches(config, watches, ctx.store)
         plan = plan_shards(selected, shards or shard_count(config))
         children, inline = start_shards(config_path, config, plan[1:])
-        results = check_all(config, plan[0] + inline, ctx)
+        split_path = config_path if len(plan) == 1 else None  # shards split across workers
+        results = check_all(config, plan[0] + inline, ctx, split_path)
         collected, unclaimed = collect_shards(
             ctx.store, children, config.run.shard_timeout, config.run.shard_pickup_timeout
         )

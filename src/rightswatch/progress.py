@@ -13,7 +13,7 @@ from contextvars import ContextVar
 
 from rightswatch.result import WatchResult
 
-__all__ = ["following", "tell"]
+__all__ = ["following", "tell", "teller"]
 
 Listener = Callable[[WatchResult], None]
 _listener: ContextVar[Listener | None] = ContextVar("rightswatch_progress", default=None)
@@ -34,3 +34,14 @@ def tell(result: WatchResult) -> None:
     listener = _listener.get()
     if listener is not None:
         listener(result)
+
+
+def teller() -> Listener:
+    """`tell` for another thread (one the caller's context is not copied into): it tells
+    whoever follows the caller now."""
+    listener = _listener.get()
+    return listener if listener is not None else _ignore
+
+
+def _ignore(result: WatchResult) -> None:  # noqa: ARG001 - a Listener nobody follows
+    return None

@@ -6,6 +6,8 @@ timeouts and concurrency; the decisions stay in check, deliver and summary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +27,8 @@ from rightswatch.config import Config, Watch
 from rightswatch.coordinate import PrefectLimits, fetcher_for, store_for
 from rightswatch.deliver import DeliveryResult, deliver_channel, local_report_base
 from rightswatch.outbox import Outbox
-from rightswatch.progress import tell
+from rightswatch.processes import Workers
+from rightswatch.progress import tell, teller
 from rightswatch.shard import missing_results
 from rightswatch.shard_runs import ShardRun, collect_shards, shard_count, start_shards
 from rightswatch.summary import RunSummary
@@ -36,11 +39,14 @@ __all__ = [
     "TransientFailure",
     "check_queue",
     "check_watches_task",
+    "collect_processes",
     "collect_shards",
     "compact_delivered",
     "deliver_channel_task",
     "delivery_result",
     "open_context",
+    "process_context",
+    "process_listener",
     "publish_artifacts",
     "recheck_all",
     "recheck_watch_task",
@@ -155,6 +161,60 @@ def recheck_all(
         out[watch.id] = outcome
         tell(outcome)
     return out
+
+
+def process_context(ctx: CheckContext, workers: Workers) -> CheckContext:
+    """The flow's part of a split sweep, with the children's run id, so that a watch's failure
+    counts once a run whichever process saw it."""
+    return replace(ctx, run_id=workers.run_id)
+
+
+def process_listener(config: Config) -> Callable[[WatchResult], None]:
+    """Tells each check process's final results to whoever follows this run."""
+    tell_here = teller()
+
+    def heard(result: WatchResult) -> None:
+        if not will_recheck(result, config):  # a re-check tells its own result
+            tell_here(result)
+
+    return heard
+
+
+def collect_processes(workers: Workers) -> tuple[dict[str, WatchResult], list[Watch]]:
+    """The check processes' results once every one has ended (bounded), and the watches a
+    crashed one did not report, for the caller to check; an overdue one's are errors."""
+    workers.wait()
+    done = {r.id: r for child in workers.children for r in child.results.values()}
+    leftover: list[Watch] = []
+    logger = get_run_logger()
+    for child in workers.children:
+        logger.info(
+            "check process %d: %d of %d watches, peak RSS %s MB",
+            child.index,
+            len(child.results),
+            len(child.share.watches),
+            child.peak_rss_mb,
+        )
+    for child, missing in workers.unreported():
+        if child.overdue:
+            why = (
+                f"check process {child.index} did not finish within "
+                f"{workers.time_allowed():.0f} s and was stopped; raise run.task_timeout"
+            )
+            for result in missing_results(missing, why):
+                done[result.id] = result
+                tell(result)
+            continue
+        logger.warning(
+            "check process %d ended (exit code %s) before reporting %d of its %d watches; "
+            "checking them here (its error, if any, is on stderr)",
+            child.index,
+            child.proc.returncode,
+            len(missing),
+            len(child.share.watches),
+        )
+        leftover += missing
+    return done, leftover
 
 
 @task(

@@ -118,4 +118,5 @@ def select_watches(config: Config, ids: list[str] | None, store: SnapshotStore) 
         raise ValueError(
             f"unknown watch id(s) {', '.join(unknown)}; configured: {', '.join(sorted(known))}"
         )
-    return [w for w in everything if w.id in ids]
+    wanted = set(ids)
+    return [w for w in everything if w.id in wanted]

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from rightswatch import prefetch
+from rightswatch import prefetch, processes
 from rightswatch.cli.common import (
     EXIT_USAGE,
     ConfigOption,
@@ -135,8 +135,9 @@ def _exit_code(report: dict[str, Any]) -> int:
     return exit_code(report)
 
 
-def _ids(cfg: Config, wanted: list[str] | None) -> list[str] | None:
-    """The --watch ids, checked; the pages they name start being fetched right away."""
+def _ids(cfg: Config, path: str, wanted: list[str] | None) -> list[str] | None:
+    """The --watch ids, checked; the pages they name start being checked in other processes
+    and fetched here right away, while Prefect imports and the flow starts."""
     if not wanted and not prefetch.enabled(cfg):
         return None
     store = store_for(cfg)
@@ -144,7 +145,9 @@ def _ids(cfg: Config, wanted: list[str] | None) -> list[str] | None:
         selected = select_watches(cfg, wanted or None, store)
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
-    prefetch.start(cfg, store, selected)  # while Prefect imports and the flow starts
+    if prefetch.enabled(cfg):
+        split = processes.start_early(path, cfg, selected)
+        prefetch.start(cfg, store, split.own)
     return wanted or None
 
 
@@ -165,11 +168,12 @@ def check(
     """Check every watch once and deliver the digest (Prefect's temporary server if none is set)."""
     server = start_temporary_server(verbose)  # boots while the config and Prefect load
     cfg = load_or_exit(config)
-    ids = _ids(cfg, watch)
+    path = str(config_path(config))
     try:
+        ids = _ids(cfg, path, watch)
         report = run_monitor(
             load_monitor(verbose),
-            config=str(config_path(config)),
+            config=path,
             watches=ids,
             notify=not no_notify,
             to_stderr=as_json,
@@ -177,8 +181,9 @@ def check(
             total=len(ids) if ids else len(cfg.watches),
             server=server,
         )
-    finally:
-        prefetch.discard()  # early fetches the run did not claim (it failed to start)
+    finally:  # what the run did not claim (it failed to start)
+        prefetch.discard()
+        processes.discard()  # their checks are committed; the next run delivers their events
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:

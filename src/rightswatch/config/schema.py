@@ -70,6 +70,10 @@ class RunSettings(_Strict):
     shard_timeout: float = Field(6 * 3600, gt=0)  # seconds the parent waits for its shards
     # seconds a shard may wait for a worker before the parent cancels it and checks it itself
     shard_pickup_timeout: float = Field(120.0, gt=0)
+    # Processes one local sweep's static pages are checked in, so a CPU-bound sweep uses every
+    # core; each takes its share of the per-host limits (processes.py). auto: one per CPU, at
+    # most 4, once a sweep has 200 static pages; 1 keeps everything in the flow's process.
+    processes: Annotated[int, Field(ge=1, le=64)] | Literal["auto"] = Field("auto")
     # Where watch locks and per-host limits live: this process (local), or Prefect global
     # concurrency limits shared by every worker (prefect). auto: prefect when the snapshots
     # are remote or the sweep is sharded.

@@ -1,0 +1,143 @@
+"""A sweep split over processes (`run.processes`) through the real flow and a real Prefect
+server: the same results, sections and single delivery as one process, every page asked once,
+the run's per-host limit held across processes, and nothing lost when a process dies."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flows.monitor import monitor
+
+from rightswatch import processes
+from rightswatch.store import open_store
+from tests.e2e.conftest import FIXTURES
+from tests.e2e.test_cli_check import run
+from tests.loopback import Loopback, Reply, Request
+from tests.peers import Receiver
+
+BASE = (FIXTURES / "hrw_kazakhstan_2021.html").read_bytes()
+EDITED = (FIXTURES / "pairs" / "expression_sentence.html").read_bytes()
+PAGES = 10
+LIMIT = 2
+
+
+class Site:
+    """Report pages with ETags, counting the requests for each."""
+
+    def __init__(self, loopback: Loopback) -> None:
+        self.body = dict.fromkeys(range(PAGES), BASE)
+        self.asked: list[str] = []
+        self._lock = threading.Lock()
+        self.urls = [loopback.route(f"/r{i}", self._answer(i)) for i in range(PAGES)]
+
+    def _answer(self, i: int):  # type: ignore[no-untyped-def]
+        def answer(request: Request) -> Reply:
+            with self._lock:
+                self.asked.append(request.path)
+            etag = f'"{hash(self.body[i]) & 0xFFFF:x}"'
+            if request.headers.get("If-None-Match") == etag:
+                return Reply(304, b"", {"ETag": etag}, delay=0.05)
+            return Reply(200, self.body[i], {"Content-Type": "text/html", "ETag": etag}, 0.05)
+
+        return answer
+
+    def since(self, start: int) -> list[str]:
+        return sorted(self.asked[start:])
+
+
+def config(tmp_path: Path, site: Site, hook: str) -> Path:
+    cfg = tmp_path / "rw.yaml"
+    watches = "".join(
+        f"  - {{id: r{i}, url: '{u}', profile: hrw-world-report}}\n"
+        for i, u in enumerate(site.urls)
+    )
+    cfg.write_text(
+        f"snapshots: {tmp_path / 'snapshots'}\n"
+        f"fetch: {{per_host_delay: 0, retries: 0, timeout: 10, per_host_concurrency: {LIMIT}}}\n"
+        "run: {max_workers: 4, task_retries: 0, processes: 2}\n"
+        "defaults: {channels: [hook]}\n"
+        f"channels:\n  hook: {{type: webhook, url: '{hook}'}}\n"
+        f"watches:\n{watches}",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def check(cfg: Path, env: dict[str, str]) -> tuple[dict[str, Any], str]:
+    proc = run(["check", "--json", "--verbose", "--config", str(cfg)], env)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout), proc.stderr
+
+
+def delivered(receiver: Receiver) -> list[str]:
+    return [w["watch_id"] for p in receiver.accepted for w in p["watches"]]
+
+
+def test_a_split_sweep_reports_and_delivers_as_one_process_would(
+    tmp_path: Path, loopback: Loopback, prefect_env: dict[str, str]
+) -> None:
+    site = Site(loopback)
+    hook = Receiver(loopback, "/hook")
+    cfg = config(tmp_path, site, hook.url)
+    every = sorted(f"/r{i}" for i in range(PAGES))
+
+    first, log = check(cfg, prefect_env)
+    assert {w["status"] for w in first["watches"]} == {"baseline"}
+    assert [w["id"] for w in first["watches"]] == [f"r{i}" for i in range(PAGES)]
+    for child in (1, 2):
+        assert f"check process {child}: {PAGES // 2} of {PAGES // 2} watches" in log
+    assert site.since(0) == every  # once each: nothing a child checks is fetched early here
+    assert loopback.max_in_flight <= LIMIT
+
+    seen = len(site.asked)
+    site.body[2] = site.body[5] = EDITED  # one page of each process
+    second, _ = check(cfg, prefect_env)
+    assert site.since(seen) == every
+    by_id = {w["id"]: w for w in second["watches"]}
+    for changed in ("r2", "r5"):
+        assert by_id[changed]["status"] == "changed"
+        assert [c["heading"] for c in by_id[changed]["changes"]] == ["Freedom of Expression"]
+    rest = [by_id[f"r{i}"] for i in range(PAGES) if i not in (2, 5)]
+    assert {w["status"] for w in rest} == {"unchanged"}
+    assert all(w["not_modified"] for w in rest)
+    assert sorted(delivered(hook)) == ["r2", "r5"]
+
+    third, _ = check(cfg, prefect_env)
+    assert {w["status"] for w in third["watches"]} == {"unchanged"}
+    assert sorted(delivered(hook)) == ["r2", "r5"]  # sent once, never again
+    assert loopback.max_in_flight <= LIMIT
+
+
+def test_watches_of_a_check_process_that_died_are_checked_by_the_flow(
+    prefect_api: str,
+    tmp_path: Path,
+    loopback: Loopback,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    site = Site(loopback)
+    hook = Receiver(loopback, "/hook")
+    cfg = config(tmp_path, site, hook.url)
+    start = processes.start
+    killed: list[processes.Child] = []
+
+    def start_then_kill(*args: Any, **kwargs: Any) -> processes.Workers:
+        workers = start(*args, **kwargs)
+        for child in workers.children:
+            os.kill(child.proc.pid, signal.SIGKILL)
+            killed.append(child)
+        return workers
+
+    monkeypatch.setattr(processes, "start", start_then_kill)
+    report = monitor(config_path=str(cfg))
+    assert [c.proc.returncode for c in killed] == [-signal.SIGKILL] * 2
+    assert [c.results for c in killed] == [{}, {}]
+    assert [w["id"] for w in report["watches"]] == [f"r{i}" for i in range(PAGES)]
+    assert {w["status"] for w in report["watches"]} == {"baseline"}
+    store = open_store(str(tmp_path / "snapshots"))
+    assert all(store.latest(f"r{i}") is not None for i in range(PAGES))
