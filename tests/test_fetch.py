@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -251,6 +252,19 @@ def test_per_host_delay_spaces_request_starts(loopback: Loopback) -> None:
     starts = sorted(s.at for s in loopback.seen)
     assert len(starts) == 3
     assert all(b - a >= 0.28 for a, b in itertools.pairwise(starts))
+
+
+def test_a_deferred_host_waits_for_the_delay_another_process_began(loopback: Loopback) -> None:
+    url = loopback.page("/d", HTML)
+    with fetcher(per_host_delay=0.4, per_host_concurrency=4) as f:
+        asked = time.monotonic()
+        f.limiter.defer({"127.0.0.1"}, 0.4)  # a check process just sent a request there
+        f.fetch(url)
+        f.limiter.defer({"other.test"}, 60)  # another host's delay holds nobody here
+        f.fetch(url)
+    [first, second] = [s.at for s in loopback.seen]
+    assert first - asked >= 0.38
+    assert 0.38 <= second - first < 5
 
 
 def test_russian_page_served_without_charset_header_decodes_from_meta(loopback: Loopback) -> None:

@@ -58,10 +58,11 @@ def test_without_a_delay_every_host_is_dealt_over_processes_with_a_share_of_its_
     _, cfg = write(tmp_path, urls, ", per_host_concurrency: 5", ", processes: 2")
     split = processes.plan(cfg, list(cfg.watches))
     assert split.own == []  # the flow's process checks only what no child could
-    assert [ids(s.watches) for s in split.shares] == [
-        [f"p{i}" for i in range(0, 10, 2)],
-        [f"p{i}" for i in range(1, 10, 2)],
-    ]
+    assert sorted(ids([w for s in split.shares for w in s.watches])) == sorted(ids(cfg.watches))
+    for share in split.shares:  # in config order, and each host about half in each process
+        assert ids(share.watches) == sorted(ids(share.watches), key=lambda i: int(i[1:]))
+        for host in ("a.test", "b.test"):
+            assert len([w for w in share.watches if f"//{host}/" in w.url]) in (2, 3)
     # 5 in flight per host for the run: 2 in each process (never more than allowed in all)
     assert [s.fetch.per_host_concurrency for s in split.shares] == [2, 2]
 
@@ -167,13 +168,20 @@ def test_a_killed_check_process_loses_nothing_and_its_rest_can_be_checked_here(
     assert 1 <= len(heard) < len(child.share.watches)
     assert sorted(ids(missing) + [r.id for r in heard]) == sorted(ids(child.share.watches))
     store = store_for(cfg)
+    reported = {r.id: r.snapshot for r in heard}
+    for watch_id, snapshot in reported.items():  # what it reported, it had committed
+        latest = store.latest(watch_id)
+        assert latest is not None
+        assert latest.id == snapshot
     ctx = CheckContext(config=cfg, store=store, fetcher=fetcher_for(cfg))
     try:
-        again = [check_watch(w, ctx) for w in child.share.watches]
+        again = {w.id: check_watch(w, ctx) for w in child.share.watches}
     finally:
         ctx.close()
-    # Whatever the kill cut short, each watch is either baselined or checked cleanly now.
-    assert {r.status for r in again} <= {"baseline", "unchanged"}
+    # The reported ones are unchanged against what was committed; whatever the kill cut
+    # short is baselined now, or was committed before the kill and is unchanged too.
+    assert {again[i].status for i in reported} == {"unchanged"}
+    assert {again[w.id].status for w in missing} <= {"baseline", "unchanged"}
     assert all(store.latest(w.id) is not None for w in child.share.watches)
 
 

@@ -90,6 +90,8 @@ def _checks(job: Job, report: _Reporter, stop: threading.Event) -> None:
     for thread in threads:
         while thread.is_alive():
             thread.join(0.5)  # short waits, so SIGTERM's handler runs promptly
+            if stop.is_set():
+                ahead.close()  # no more early fetches for checks that will not happen
     store.flush_checks(config.retention_days)
     ctx.close()
 

@@ -75,12 +75,12 @@ def check_all(
 def _check_split(
     config_path: str, config: Config, watches: list[Watch], ctx: CheckContext
 ) -> list[WatchResult]:
-    workers = processes.claim(config, watches)  # started early by `rightswatch check`
+    workers, early_run = processes.claim(config, watches)  # started by `rightswatch check`
     if workers is None:
         split = processes.plan(config, watches)
         if not split.shares:
             return _check_all(config, watches, ctx)
-        workers = processes.start(config_path, config, split, ctx.run_id)
+        workers = processes.start(config_path, config, split, early_run or ctx.run_id)
     try:
         workers.follow(process_listener(config))
         results = _check_all(config, workers.split.own, process_context(ctx, workers), workers)
@@ -104,6 +104,8 @@ def _check_all(
             done, leftover = collect_processes(children)
             theirs = [w for share in children.split.shares for w in share.watches if w.id in done]
             here += leftover
+            # Their last requests were just now: the delay holds across the hand-over too.
+            ctx.fetcher.limiter.defer(children.hosts(), config.fetch.per_host_delay)
         if here:
             per_task = config.run.watches_per_task
             queue = CheckQueue(here, task_count(len(here), workers, per_task), per_task)

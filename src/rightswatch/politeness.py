@@ -37,6 +37,14 @@ class HostLimiter:
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._next_start: dict[str, float] = {}
 
+    def defer(self, hosts: set[str], seconds: float) -> None:
+        """No request to these hosts starts sooner than `seconds` from now (another process
+        has just sent one)."""
+        with self._lock:
+            at = self._clock() + seconds
+            for host in hosts:
+                self._next_start[host] = max(self._next_start.get(host, at), at)
+
     @contextmanager
     def slot(self, host: str) -> Iterator[None]:
         with self._lock:

@@ -184,6 +184,7 @@ def collect_processes(workers: Workers) -> tuple[dict[str, WatchResult], list[Wa
     """The check processes' results once every one has ended (bounded), and the watches a
     crashed one did not report, for the caller to check; an overdue one's are errors."""
     workers.wait()
+    run = workers.config.run
     done = {r.id: r for child in workers.children for r in child.results.values()}
     leftover: list[Watch] = []
     logger = get_run_logger()
@@ -197,21 +198,22 @@ def collect_processes(workers: Workers) -> tuple[dict[str, WatchResult], list[Wa
         )
     for child, missing in workers.unreported():
         if child.overdue:
-            why = (
-                f"check process {child.index} did not finish within "
-                f"{workers.time_allowed():.0f} s and was stopped; raise run.task_timeout"
-            )
+            limit = workers.time_allowed()
+            which = "run.shard_timeout" if limit == run.shard_timeout else "run.task_timeout"
+            why = f"check process {child.index} did not finish within {limit:.0f} s and was "
+            why += f"stopped; look for a host that answers very slowly, or raise {which}"
             for result in missing_results(missing, why):
                 done[result.id] = result
                 tell(result)
             continue
         logger.warning(
             "check process %d ended (exit code %s) before reporting %d of its %d watches; "
-            "checking them here (its error, if any, is on stderr)",
+            "checking them here. Its last words: %s",
             child.index,
             child.proc.returncode,
             len(missing),
             len(child.share.watches),
+            " | ".join(child.stderr_tail) or "none",
         )
         leftover += missing
     return done, leftover
