@@ -237,6 +237,20 @@ def start(config_path: str, config: Config, split: Split, run_id: str) -> Worker
     return Workers(config, started, run_id, children)
 
 
+def _child_env() -> dict[str, str]:
+    """Ours, with this very rightswatch first on the path (a flow may have found it there
+    rather than installed)."""
+    import site
+
+    import rightswatch
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(rightswatch.__file__)))
+    if root in {*site.getsitepackages(), site.getusersitepackages()}:
+        return dict(os.environ)  # installed: found anyway (and kept after the standard library)
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
 def _spawn(index: int, job: bytes) -> subprocess.Popen[bytes] | None:
     """A check process with its job; None if none could be started (limits, memory)."""
     try:
@@ -245,6 +259,7 @@ def _spawn(index: int, job: bytes) -> subprocess.Popen[bytes] | None:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            env=_child_env(),
         )
     except OSError as exc:
         log.warning("could not start check process %d (%s); checking it here", index, exc)
