@@ -23,11 +23,12 @@ LIMIT = 3
 class Site:
     """Report pages with ETags; records when each request arrived (wall clock)."""
 
-    def __init__(self, loopback: Loopback) -> None:
-        self.body = dict.fromkeys(range(PAGES), BASE)
+    def __init__(self, loopback: Loopback, pages: int = PAGES) -> None:
+        self.body = dict.fromkeys(range(pages), BASE)
+        self.delay = 0.05  # seconds before each answer
         self.arrivals: list[tuple[float, str, str | None]] = []
         self._lock = threading.Lock()
-        self.urls = [loopback.route(f"/r{i}", self._answer(i)) for i in range(PAGES)]
+        self.urls = [loopback.route(f"/r{i}", self._answer(i)) for i in range(pages)]
 
     def _answer(self, i: int):  # type: ignore[no-untyped-def]
         def answer(request: Request) -> Reply:
@@ -37,8 +38,9 @@ class Site:
                 )
             etag = f'"{hash(self.body[i]) & 0xFFFF:x}"'
             if request.headers.get("If-None-Match") == etag:
-                return Reply(304, b"", {"ETag": etag}, delay=0.05)
-            return Reply(200, self.body[i], {"Content-Type": "text/html", "ETag": etag}, 0.05)
+                return Reply(304, b"", {"ETag": etag}, delay=self.delay)
+            headers = {"Content-Type": "text/html", "ETag": etag}
+            return Reply(200, self.body[i], headers, delay=self.delay)
 
         return answer
 

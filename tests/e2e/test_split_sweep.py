@@ -19,39 +19,20 @@ from rightswatch import processes
 from rightswatch.store import open_store
 from tests.e2e.conftest import FIXTURES
 from tests.e2e.test_cli_check import run
-from tests.loopback import Loopback, Reply, Request
+from tests.e2e.test_early_fetch import Site as EarlySite
+from tests.loopback import Loopback
 from tests.peers import Receiver
 
-BASE = (FIXTURES / "hrw_kazakhstan_2021.html").read_bytes()
 EDITED = (FIXTURES / "pairs" / "expression_sentence.html").read_bytes()
 PAGES = 10
 LIMIT = 2
 
 
-class Site:
-    """Report pages with ETags, counting the requests for each."""
-
-    def __init__(self, loopback: Loopback) -> None:
-        self.body = dict.fromkeys(range(PAGES), BASE)
-        self.delay = 0.05
-        self.asked: list[str] = []
-        self._lock = threading.Lock()
-        self.urls = [loopback.route(f"/r{i}", self._answer(i)) for i in range(PAGES)]
-
-    def _answer(self, i: int):  # type: ignore[no-untyped-def]
-        def answer(request: Request) -> Reply:
-            with self._lock:
-                self.asked.append(request.path)
-            etag = f'"{hash(self.body[i]) & 0xFFFF:x}"'
-            if request.headers.get("If-None-Match") == etag:
-                return Reply(304, b"", {"ETag": etag}, delay=self.delay)
-            headers = {"Content-Type": "text/html", "ETag": etag}
-            return Reply(200, self.body[i], headers, delay=self.delay)
-
-        return answer
+class Site(EarlySite):
+    """The early-fetch test's report pages, with the paths asked for since a point."""
 
     def since(self, start: int) -> list[str]:
-        return sorted(self.asked[start:])
+        return sorted(path for _, path, _ in self.run_of(start))
 
 
 def config(tmp_path: Path, site: Site, hook: str) -> Path:
@@ -85,7 +66,7 @@ def delivered(receiver: Receiver) -> list[str]:
 def test_a_split_sweep_reports_and_delivers_as_one_process_would(
     tmp_path: Path, loopback: Loopback, prefect_env: dict[str, str]
 ) -> None:
-    site = Site(loopback)
+    site = Site(loopback, PAGES)
     hook = Receiver(loopback, "/hook")
     cfg = config(tmp_path, site, hook.url)
     every = sorted(f"/r{i}" for i in range(PAGES))
@@ -98,7 +79,7 @@ def test_a_split_sweep_reports_and_delivers_as_one_process_would(
     assert site.since(0) == every  # once each: nothing a child checks is fetched early here
     assert loopback.max_in_flight <= LIMIT
 
-    seen = len(site.asked)
+    seen = len(site.arrivals)
     site.body[2] = site.body[5] = EDITED  # one page of each process
     second, _ = check(cfg, prefect_env)
     assert site.since(seen) == every
@@ -123,7 +104,7 @@ def test_watches_of_a_check_process_that_died_are_checked_by_the_flow(
     loopback: Loopback,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    site = Site(loopback)
+    site = Site(loopback, PAGES)
     hook = Receiver(loopback, "/hook")
     cfg = config(tmp_path, site, hook.url)
     site.delay = 0.4  # each child checks one page at a time: it is killed half way
