@@ -198,3 +198,23 @@ def test_a_check_process_refuses_a_config_changed_since_the_plan(
     assert heard == []
     assert [ids(m) for _, m in workers.unreported()] == [ids(s.watches) for s in split.shares]
     assert not [s for s in loopback.seen if s.path.startswith("/report/")]
+
+
+def test_an_overdue_check_process_is_stopped_after_the_check_it_is_in(
+    tmp_path: Path, loopback: Loopback
+) -> None:
+    urls = served(loopback, 6, delay=4.0)
+    run = ", processes: 2, task_timeout: 1"  # 3 pages of 4 s each cannot fit in 3 s
+    path, cfg = write(tmp_path, urls, ", per_host_concurrency: 2", run)
+    workers, heard = run_children(path, cfg)
+    # 3 pages on 2 threads, two checks a thread at the task timeout: 3 rounds of 1 s
+    assert workers.time_allowed() == pytest.approx(3.0)
+    workers.wait()
+    assert [c.overdue for c in workers.children] == [True, True]
+    # Stopped, not killed: each finished the check it was in, said so, and exited cleanly.
+    assert [c.proc.returncode for c in workers.children] == [0, 0]
+    assert all(c.peak_rss_mb for c in workers.children)
+    assert {r.status for r in heard} == {"baseline"}
+    missing = [w for _, gap in workers.unreported() for w in gap]
+    assert missing
+    assert sorted(ids(missing) + [r.id for r in heard]) == sorted(ids(list(cfg.watches)))
