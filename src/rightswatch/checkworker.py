@@ -4,7 +4,8 @@ It reads its job (a JSON object) on stdin, checks those watches with the ordinar
 the per-host limits it was given, and writes one JSON line per result on stdout as soon as it
 is known, then a last line with its peak memory. No Prefect: it starts in a fraction of a
 second. SIGTERM, Ctrl-C or a parent that went away makes it take no further watch; the checks
-in flight finish (each bounded by its fetch timeouts), so no commit is cut short.
+in flight go on, and one its parent kills after the grace (children.STOP_GRACE) is redone next
+run, as its commit is crash-safe.
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ class _Reporter:
 
 def _checks(job: Job, report: _Reporter, stop: threading.Event) -> None:
     from rightswatch.check import check_watch
+    from rightswatch.children import config_digest
     from rightswatch.coordinate import store_for
     from rightswatch.prefetch import Prefetch, early_order
-    from rightswatch.processes import config_digest
     from rightswatch.result import CheckContext
     from rightswatch.watchlist import select_watches
 

@@ -21,14 +21,14 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from rightswatch.config import Config, FetchSettings, Watch
+from rightswatch.coordinate import host_of
 
 if TYPE_CHECKING:
     from rightswatch.result import WatchResult
 
-__all__ = ["Child", "Share", "Split", "Workers", "config_digest", "host_of", "start"]
+__all__ = ["Child", "Share", "Split", "Workers", "config_digest", "start"]
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +78,6 @@ def _parse(child: Child, line: bytes) -> WatchResult | None:
     except (ValueError, TypeError, KeyError) as exc:  # a ValidationError is a ValueError
         log.warning("check process %d: a line that is not a result, ignored (%s)", child.index, exc)
         return None
-
-
-def host_of(watch: Watch) -> str:
-    return (urlsplit(watch.url).hostname or "").lower()
 
 
 def config_digest(config: Config) -> str:
@@ -158,7 +154,7 @@ class Workers:
 
     def hosts(self) -> set[str]:
         """Every host the children fetched from."""
-        return {host_of(w) for c in self.children for w in c.share.watches}
+        return {host_of(w.url) for c in self.children for w in c.share.watches}
 
     def time_allowed(self) -> float:
         """How long the children may take: every check of the biggest share at its task

@@ -25,8 +25,10 @@ import threading
 import uuid
 from collections import defaultdict
 
-from rightswatch.children import Child, Share, Split, Workers, config_digest, host_of, start
+from rightswatch.children import Child, Share, Split, Workers, config_digest, start
 from rightswatch.config import Config, FetchSettings, Watch
+from rightswatch.coordinate import host_of
+from rightswatch.prefetch import enabled as limits_are_local
 
 __all__ = [
     "AUTO_MIN_PAGES",
@@ -69,8 +71,8 @@ def plan(config: Config, watches: list[Watch]) -> Split:
     """Who checks what under which limits; no split for a coordinated or sharded store, whose
     limits are shared through Prefect."""
     pages = [w for w in watches if w.kind == "page" and w.render == "static"]
-    local = not config.coordinated() and config.run.shards in ("auto", 1)
-    groups, fetch = _deal(config.fetch, pages, process_count(config, len(pages)) if local else 1)
+    count = process_count(config, len(pages)) if limits_are_local(config) else 1
+    groups, fetch = _deal(config.fetch, pages, count)
     if len(groups) < 2:
         return Split(list(watches), [])
     own = [w for w in watches if not (w.kind == "page" and w.render == "static")]
@@ -98,7 +100,7 @@ def _dealt(pages: list[Watch], k: int) -> list[list[Watch]]:
     limit), each host starting where the last left off; config order within a group."""
     by_host: dict[str, list[int]] = defaultdict(list)
     for i, watch in enumerate(pages):
-        by_host[host_of(watch)].append(i)
+        by_host[host_of(watch.url)].append(i)
     groups: list[list[int]] = [[] for _ in range(k)]
     turn = 0
     for indexes in by_host.values():

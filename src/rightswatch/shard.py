@@ -9,12 +9,12 @@ and removes them.
 from __future__ import annotations
 
 from collections import defaultdict
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
 from rightswatch.check import WatchResult
 from rightswatch.config import Watch
+from rightswatch.coordinate import host_of
 from rightswatch.store import SnapshotStore
 
 __all__ = ["ShardResults", "load_shard_results", "missing_results", "plan_shards", "save_results"]
@@ -34,7 +34,7 @@ def plan_shards(watches: list[Watch], count: int) -> list[list[Watch]]:
     count = max(1, min(count, len(watches)))
     by_host: dict[str, list[Watch]] = defaultdict(list)
     for watch in watches:
-        by_host[(urlsplit(watch.url).hostname or "").lower()].append(watch)
+        by_host[host_of(watch.url)].append(watch)
     work = {host: sum(_work(w) for w in group) for host, group in by_host.items()}
     load = [0] * count
     assigned: dict[str, int] = {}
