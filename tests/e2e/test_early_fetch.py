@@ -48,7 +48,13 @@ class Site:
         return self.arrivals[since:]
 
 
-def config(tmp_path: Path, site: Site) -> Path:
+def config(
+    tmp_path: Path,
+    site: Site,
+    limit: int = LIMIT,
+    run: str = "max_workers: 2, task_retries: 0",
+    extra: str = "",
+) -> Path:
     cfg = tmp_path / "rw.yaml"
     watches = "".join(
         f"  - {{id: r{i}, url: '{u}', profile: hrw-world-report}}\n"
@@ -56,8 +62,8 @@ def config(tmp_path: Path, site: Site) -> Path:
     )
     cfg.write_text(
         f"snapshots: {tmp_path / 'snapshots'}\n"
-        f"fetch: {{per_host_delay: 0, retries: 0, timeout: 10, per_host_concurrency: {LIMIT}}}\n"
-        "run: {max_workers: 2, task_retries: 0}\n"
+        f"fetch: {{per_host_delay: 0, retries: 0, timeout: 10, per_host_concurrency: {limit}}}\n"
+        f"run: {{{run}}}\n{extra}"
         f"watches:\n{watches}",
         encoding="utf-8",
     )

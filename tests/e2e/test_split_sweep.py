@@ -20,6 +20,7 @@ from rightswatch.store import open_store
 from tests.e2e.conftest import FIXTURES
 from tests.e2e.test_cli_check import run
 from tests.e2e.test_early_fetch import Site as EarlySite
+from tests.e2e.test_early_fetch import config as early_config
 from tests.loopback import Loopback
 from tests.peers import Receiver
 
@@ -36,21 +37,11 @@ class Site(EarlySite):
 
 
 def config(tmp_path: Path, site: Site, hook: str) -> Path:
-    cfg = tmp_path / "rw.yaml"
-    watches = "".join(
-        f"  - {{id: r{i}, url: '{u}', profile: hrw-world-report}}\n"
-        for i, u in enumerate(site.urls)
+    channels = (
+        f"defaults: {{channels: [hook]}}\nchannels:\n  hook: {{type: webhook, url: '{hook}'}}\n"
     )
-    cfg.write_text(
-        f"snapshots: {tmp_path / 'snapshots'}\n"
-        f"fetch: {{per_host_delay: 0, retries: 0, timeout: 10, per_host_concurrency: {LIMIT}}}\n"
-        "run: {max_workers: 4, task_retries: 0, processes: 2}\n"
-        "defaults: {channels: [hook]}\n"
-        f"channels:\n  hook: {{type: webhook, url: '{hook}'}}\n"
-        f"watches:\n{watches}",
-        encoding="utf-8",
-    )
-    return cfg
+    run = "max_workers: 4, task_retries: 0, processes: 2"
+    return early_config(tmp_path, site, LIMIT, run, channels)
 
 
 def check(cfg: Path, env: dict[str, str]) -> tuple[dict[str, Any], str]:
