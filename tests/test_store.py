@@ -105,7 +105,9 @@ def test_state_round_trips(tmp_path: Path) -> None:
         last_error="HTTP 503",
     )
     store.save_state(state)
-    assert store.state("kz") == state
+    saved = store.state("kz")
+    assert saved.swept_at is not None  # the first write cleared leftovers (see below)
+    assert saved.model_copy(update={"swept_at": None}) == state
     assert not [p for p in (tmp_path / "kz").iterdir() if p.name.endswith(".tmp")]
 
 
@@ -246,6 +248,19 @@ def test_stale_temp_files_of_killed_writers_are_swept_when_the_state_is_written(
     assert fresh.exists()  # could still belong to a live writer
     assert store.history("kz")
     assert store.document("kz", store.history("kz")[0].content_hash)
+    # The walk covers the watch's whole history, so it runs at most once a day.
+    os.utime(fresh, (1_000_000_000, 1_000_000_000))
+    with store.lock("kz"):
+        store.save_state(store.state("kz").model_copy(update={"title": "Kazakhstan"}))
+    assert fresh.exists()
+    swept = store.state("kz").swept_at
+    assert swept is not None
+    with store.lock("kz"):
+        store.save_state(
+            store.state("kz").model_copy(update={"swept_at": swept - timedelta(days=1)})
+        )
+    assert not fresh.exists()
+    assert store.state("kz").title == "Kazakhstan"
 
 
 def test_paths_leading_out_of_the_store_are_refused(tmp_path: Path) -> None:

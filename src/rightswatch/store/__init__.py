@@ -19,7 +19,7 @@ import logging
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,6 +57,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 STALE_TEMP_SECONDS = 600.0
+SWEEP_EVERY = timedelta(days=1)
 M = TypeVar("M", bound=BaseModel)
 _LATEST = re.compile(r"latest(?:~(\d+))?")
 _TIME_PREFIX = re.compile(r"\d{4}(?:-|$)")
@@ -113,9 +114,13 @@ class SnapshotStore:
     def save_state(self, state: WatchState) -> None:
         """Called under the watch's lock. A writer killed between its temp write and its rename
         left a hidden temp file that nothing reads; old ones are cleared here, when the watch is
-        written anyway, so an unchanged check never walks the watch's folder."""
+        written anyway and at most once a day (the walk covers the watch's whole history), so
+        neither an unchanged check nor a run of changes walks the watch's folder each time."""
         path = layout.state(self._check(state.watch_id))
-        self.blobs.sweep_temp(state.watch_id, older_than=STALE_TEMP_SECONDS)
+        now = datetime.now(UTC)
+        if state.swept_at is None or not timedelta(0) <= now - state.swept_at < SWEEP_EVERY:
+            self.blobs.sweep_temp(state.watch_id, older_than=STALE_TEMP_SECONDS)
+            state = state.model_copy(update={"swept_at": now})
         self.blobs.write(path, state.model_dump_json(indent=2).encode("utf-8"))
 
     def update_state(self, before: WatchState, after: WatchState) -> None:

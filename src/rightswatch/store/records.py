@@ -77,3 +77,4 @@ class WatchState(BaseModel):
     suspect_count: int = 0  # ...and how many
     last_error: str | None = None
     edition: str | None = None  # the current edition line (see editions.py)
+    swept_at: datetime | None = None  # when killed writers' temp files were last cleared
