@@ -1,7 +1,7 @@
 """Micro-benchmark of the per-page engine on a seed-sized page (about 78 KB, from the shared
 report server's generator): parse + extract, diff against an edited edition, store.
 
-    python benchmarks/engine.py [--iterations 200] [--gzip-levels]
+    python benchmarks/engine.py [--iterations 200] [--gzip-levels] [--store-dir DIR]
 
 Two workloads, each iteration its own watch:
 - changed page: the watch's baseline (the page before the edit) is stored first, untimed;
@@ -84,7 +84,20 @@ def gzip_levels(original: bytes, url: str, rounds: int = 50) -> None:
             )
 
 
-def run(iterations: int, first: bool, original: bytes, edited: bytes) -> dict[str, list[float]]:
+def file_system(folder: str) -> str:
+    """The type of the file system holding `folder` (Linux: /proc/mounts), for the report."""
+    try:
+        mounts = [line.split()[1:3] for line in Path("/proc/mounts").read_text().splitlines()]
+    except OSError:
+        return "unknown file system"
+    real = os.path.realpath(folder)
+    inside = [(point, kind) for point, kind in mounts if os.path.commonpath([real, point]) == point]
+    return max(inside, key=lambda m: len(m[0]))[1] if inside else "unknown file system"
+
+
+def run(
+    iterations: int, first: bool, original: bytes, edited: bytes, folder: str | None
+) -> dict[str, list[float]]:
     """Per-iteration milliseconds of each step (and the CPU time of the whole)."""
     url = "http://127.0.0.1/report/0"
     timings: dict[str, list[float]] = {
@@ -94,7 +107,7 @@ def run(iterations: int, first: bool, original: bytes, edited: bytes) -> dict[st
         "total": [],
         "total, CPU time": [],
     }
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
         store = open_store(tmp)
         base = extract(original.decode(), url)
         edition = extract(edited.decode(), url)  # what a first page's original is diffed with
@@ -131,15 +144,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--gzip-levels", action="store_true", help="also measure gzip levels")
+    parser.add_argument("--store-dir", help="where the store is written (default: temp folder)")
     args = parser.parse_args(argv)
+    folder = args.store_dir or tempfile.gettempdir()
     original, edited = pages()
     sections = len(extract(original.decode(), "http://127.0.0.1/report/0").sections)
     print(
         f"engine on a {len(original) / 1024:.0f} KB page ({sections} sections), "
-        f"{args.iterations} iterations, Python {sys.version.split()[0]}"
+        f"{args.iterations} iterations, Python {sys.version.split()[0]}; "
+        f"store in {folder} ({file_system(folder)})"
     )
     for first, title in ((False, "changed page"), (True, "first page of a new watch")):
-        timings = run(args.iterations, first, original, edited)
+        timings = run(args.iterations, first, original, edited, folder)
         print(f"\n{title}\n\n| step | median ms | p95 ms |\n| --- | ---: | ---: |")
         for name, values in timings.items():
             print(f"| {name} | {statistics.median(values):.2f} | {percentile(values, 0.95):.2f} |")
