@@ -11,16 +11,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_engine_benchmark_runs_and_prints_its_table() -> None:
+def test_engine_benchmark_runs_and_prints_its_table(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    argv = [sys.executable, str(ROOT / "benchmarks" / "engine.py"), "--iterations", "5"]
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "engine.py"), "--iterations", "5"],
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [*argv, "--store-dir", str(store)], capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr
     assert "| parse + extract |" in proc.stdout
     assert "| total |" in proc.stdout
+    assert f"store in {store} (" in proc.stdout
+    assert "unknown file system" not in proc.stdout  # Linux names it from /proc/mounts
+    assert not list(store.iterdir())  # the benchmark's watches are removed afterwards
 
 
 @pytest.mark.slow
