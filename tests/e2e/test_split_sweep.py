@@ -16,12 +16,13 @@ import pytest
 from flows.monitor import monitor
 
 from rightswatch import processes
+from rightswatch.config import load_config
 from rightswatch.store import open_store
 from tests.e2e.conftest import FIXTURES
 from tests.e2e.test_cli_check import run
 from tests.e2e.test_early_fetch import Site as EarlySite
 from tests.e2e.test_early_fetch import config as early_config
-from tests.loopback import Loopback
+from tests.loopback import Loopback, Reply
 from tests.peers import Receiver
 
 EDITED = (FIXTURES / "pairs" / "expression_sentence.html").read_bytes()
@@ -123,3 +124,102 @@ def test_watches_of_a_check_process_that_died_are_checked_by_the_flow(
     assert {w["status"] for w in report["watches"]} == {"baseline"}
     store = open_store(str(tmp_path / "snapshots"))
     assert all(store.latest(f"r{i}") is not None for i in range(PAGES))
+
+
+def test_watches_a_stopped_check_process_never_reached_are_errors_naming_the_limit(
+    prefect_api: str, tmp_path: Path, loopback: Loopback
+) -> None:
+    site = Site(loopback, 6)
+    site.delay = 4.0  # three pages a process, one at a time, cannot fit in the 3 s allowed
+    run = "max_workers: 4, task_retries: 0, processes: 2, task_timeout: 1"
+    report = monitor(config_path=str(early_config(tmp_path, site, LIMIT, run)))
+    by_status: dict[str, list[dict[str, Any]]] = {}
+    for w in report["watches"]:
+        by_status.setdefault(w["status"], []).append(w)
+    assert sorted(by_status) == ["baseline", "error"]
+    assert sorted(w["id"] for w in report["watches"]) == sorted(f"r{i}" for i in range(6))
+    for w in by_status["error"]:
+        assert "did not finish within 3 s and was stopped" in w["error"]
+        assert "raise run.task_timeout" in w["error"]
+    store = open_store(str(tmp_path / "snapshots"))
+    assert all(store.latest(w["id"]) is not None for w in by_status["baseline"])
+    assert all(store.latest(w["id"]) is None for w in by_status["error"])  # checked next run
+
+
+INDEX = (
+    b"<html><head><title>Publications</title></head><body><main><h1>Publications</h1>"
+    b"<ul><li><a href='/about'>About us</a></li></ul></main></body></html>"
+)
+
+
+def test_the_flow_keeps_each_hosts_delay_after_the_check_processes_end(
+    prefect_api: str, tmp_path: Path, loopback: Loopback
+) -> None:
+    """Each host goes whole to one process; the index on host A is checked by the flow once
+    they are done, and its first request to A waits the delay after A's last page."""
+    site = Site(loopback, 2)
+    site.delay = 0.0
+    a, b = site.urls[0], site.urls[1].replace("127.0.0.1", "localhost")
+    index = loopback.route("/index", Reply(200, INDEX, {"Content-Type": "text/html"}))
+    cfg = tmp_path / "rw.yaml"
+    cfg.write_text(
+        f"snapshots: {tmp_path / 'snapshots'}\n"
+        "fetch: {per_host_delay: 2, retries: 0, timeout: 10, per_host_concurrency: 2}\n"
+        "run: {max_workers: 4, task_retries: 0, processes: 2}\n"
+        "watches:\n"
+        f"  - {{id: r0, url: '{a}', profile: hrw-world-report}}\n"
+        f"  - {{id: r1, url: '{b}', profile: hrw-world-report}}\n"
+        f"  - {{id: idx, url: '{index}', kind: index, link_pattern: '/publications/'}}\n",
+        encoding="utf-8",
+    )
+    report = monitor(config_path=str(cfg))
+    assert [(w["id"], w["status"]) for w in report["watches"]] == [
+        ("r0", "baseline"),
+        ("r1", "baseline"),
+        ("idx", "baseline"),
+    ]
+    on_a = sorted(
+        (s for s in loopback.seen if s.headers.get("Host", "").startswith("127.0.0.1")),
+        key=lambda s: s.at,
+    )
+    last_page = max(i for i, s in enumerate(on_a) if s.path == "/r0")
+    assert [s.path for s in on_a[last_page + 1 :]][-1:] == ["/index"]  # after the process
+    assert on_a[last_page + 1].at - on_a[last_page].at >= 2.0 - 0.05
+
+
+def test_early_check_processes_of_a_changed_config_are_replaced_and_a_failure_counts_once(
+    prefect_api: str, tmp_path: Path, loopback: Loopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = Site(loopback, 6)
+    site.delay = 0.2
+    bad = loopback.route("/bad", Reply(500, b"down", {"Content-Type": "text/plain"}))
+    cfg = early_config(tmp_path, site, LIMIT, "max_workers: 4, task_retries: 0, processes: 2")
+    first = f"watches:\n  - {{id: bad, url: '{bad}', profile: hrw-world-report}}\n"
+    cfg.write_text(cfg.read_text().replace("watches:\n", first), encoding="utf-8")
+    started: list[processes.Workers] = []
+    start = processes.start
+
+    def recorded(*args: Any, **kwargs: Any) -> processes.Workers:
+        started.append(start(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(processes, "start", recorded)
+    loaded = load_config(cfg)
+    processes.start_early(str(cfg), loaded, list(loaded.watches))  # as `rightswatch check` does
+    deadline = time.monotonic() + 60
+    while not any("bad" in c.results for c in started[0].children):
+        assert time.monotonic() < deadline, "the early check process never checked 'bad'"
+        time.sleep(0.02)
+    cfg.write_text(cfg.read_text().replace("timeout: 10", "timeout: 11"), encoding="utf-8")
+
+    report = monitor(config_path=str(cfg))
+    assert len(started) == 2  # the early processes were stopped and others started
+    assert all(c.proc.returncode is not None for c in started[0].children)
+    assert started[1].run_id == started[0].run_id  # one run, as far as failures count
+    statuses = {w["id"]: w["status"] for w in report["watches"]}
+    assert list(statuses) == ["bad", *(f"r{i}" for i in range(6))]
+    assert statuses.pop("bad") == "error"
+    assert set(statuses.values()) <= {"baseline", "unchanged"}
+    store = open_store(str(tmp_path / "snapshots"))
+    assert all(store.latest(w) is not None for w in statuses)
+    assert store.state("bad").consecutive_failures == 1  # checked twice, failed once this run
