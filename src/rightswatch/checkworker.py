@@ -55,11 +55,9 @@ class _Reporter:
 
 
 def _checks(job: Job, report: _Reporter, stop: threading.Event) -> None:
-    from rightswatch.check import check_watch
     from rightswatch.children import config_digest
     from rightswatch.coordinate import store_for
     from rightswatch.prefetch import Prefetch, early_order
-    from rightswatch.result import CheckContext
     from rightswatch.watchlist import select_watches
 
     loaded = load_config(job.config)
@@ -73,6 +71,11 @@ def _checks(job: Job, report: _Reporter, stop: threading.Event) -> None:
     # Fetches run ahead of the checks, as in `rightswatch check` (prefetch.py): a request slot
     # is never idle while a thread parses and writes, under the same limits.
     ahead = Prefetch(config, store, early_order(watches))
+    # Imported once the first requests are out: the rest of the core (extract, diff, the
+    # change reports) loads while they are in flight.
+    from rightswatch.check import check_watch
+    from rightswatch.result import CheckContext
+
     ctx = CheckContext(config, store, ahead.fetcher, job.run_id, prefetched=ahead)
     lock = threading.Lock()
 
