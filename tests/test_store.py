@@ -248,19 +248,40 @@ def test_stale_temp_files_of_killed_writers_are_swept_when_the_state_is_written(
     assert fresh.exists()  # could still belong to a live writer
     assert store.history("kz")
     assert store.document("kz", store.history("kz")[0].content_hash)
-    # The walk covers the watch's whole history, so it runs at most once a day.
+    # ...so the next write looks again rather than waiting a day
+    assert store.state("kz").swept_at is None
     os.utime(fresh, (1_000_000_000, 1_000_000_000))
     with store.lock("kz"):
         store.save_state(store.state("kz").model_copy(update={"title": "Kazakhstan"}))
-    assert fresh.exists()
-    swept = store.state("kz").swept_at
-    assert swept is not None
-    with store.lock("kz"):
-        store.save_state(
-            store.state("kz").model_copy(update={"swept_at": swept - timedelta(days=1)})
-        )
     assert not fresh.exists()
     assert store.state("kz").title == "Kazakhstan"
+
+
+def test_the_walk_for_leftover_temp_files_runs_at_most_once_a_day(tmp_path: Path) -> None:
+    """It reads every file name of the watch's history; a time in the future (another
+    machine's clock) or with no zone (a hand-edited state.json) does not stop it."""
+    store = open_store(tmp_path)
+    raw, base = page("base")
+    store.record("kz", base, info(raw, T0), raw)
+    store.save_state(store.state("kz"))
+    swept = store.state("kz").swept_at
+    assert swept is not None
+    assert abs(datetime.now(UTC) - swept) < timedelta(minutes=1)
+    leftover = tmp_path / "kz" / "docs" / ".abc.json.gz.x1.tmp"
+    for when, cleared in (
+        (swept, False),  # swept just now: not again today
+        (swept - timedelta(days=1), True),
+        (swept + timedelta(days=2), True),
+        (swept.replace(tzinfo=None) - timedelta(days=1), True),
+        (swept.replace(tzinfo=None), False),
+    ):
+        leftover.write_bytes(b"partial")
+        os.utime(leftover, (1_000_000_000, 1_000_000_000))
+        store.save_state(store.state("kz").model_copy(update={"swept_at": when}))
+        assert leftover.exists() is not cleared, when
+        now = store.state("kz").swept_at
+        assert now is not None
+        assert (now == when) is not cleared
 
 
 def test_paths_leading_out_of_the_store_are_refused(tmp_path: Path) -> None:

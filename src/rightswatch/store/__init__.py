@@ -114,13 +114,13 @@ class SnapshotStore:
     def save_state(self, state: WatchState) -> None:
         """Called under the watch's lock. A writer killed between its temp write and its rename
         left a hidden temp file that nothing reads; old ones are cleared here, when the watch is
-        written anyway and at most once a day (the walk covers the watch's whole history), so
+        written anyway and at most once a day (the walk reads the watch's whole history), so
         neither an unchanged check nor a run of changes walks the watch's folder each time."""
         path = layout.state(self._check(state.watch_id))
-        now = datetime.now(UTC)
-        if state.swept_at is None or not timedelta(0) <= now - state.swept_at < SWEEP_EVERY:
-            self.blobs.sweep_temp(state.watch_id, older_than=STALE_TEMP_SECONDS)
-            state = state.model_copy(update={"swept_at": now})
+        if _sweep_due(state.swept_at, now := datetime.now(UTC)):
+            left = self.blobs.sweep_temp(state.watch_id, older_than=STALE_TEMP_SECONDS)
+            if not left:  # else a leftover too young to clear is cleared by the next write
+                state = state.model_copy(update={"swept_at": now})
         self.blobs.write(path, state.model_dump_json(indent=2).encode("utf-8"))
 
     def update_state(self, before: WatchState, after: WatchState) -> None:
@@ -343,6 +343,16 @@ class SnapshotStore:
                 f"prefix such as 2021-01-13, or a short hash from `rightswatch history {watch_id}`"
             )
         return found
+
+
+def _sweep_due(swept_at: datetime | None, now: datetime) -> bool:
+    """A day since the last sweep; a time with no zone (a hand-edited file) is read as UTC, and
+    one in the future (another machine's clock) is not trusted."""
+    if swept_at is None:
+        return True
+    if swept_at.tzinfo is None:
+        swept_at = swept_at.replace(tzinfo=UTC)
+    return not timedelta(0) <= now - swept_at < SWEEP_EVERY
 
 
 def _iso(moment: datetime) -> str:

@@ -46,7 +46,8 @@ class Blobs(Protocol):
     def lock(self, name: str, timeout: float) -> AbstractContextManager[None]: ...
 
     def sweep_temp(self, prefix: str, older_than: float) -> int:
-        """Remove temp files a killed writer left under `prefix`; returns how many."""
+        """Remove temp files a killed writer left under `prefix` at least `older_than` seconds
+        ago; returns how many younger ones it left (a live writer's, or not yet old enough)."""
 
     def describe(self, path: str) -> str:
         """Where `path` lives, for messages."""
@@ -165,9 +166,9 @@ class LocalBlobs:
             _fsync_dir(parent)
 
     def sweep_temp(self, prefix: str, older_than: float) -> int:
-        removed = 0
+        left = 0
         cutoff = time.time() - older_than
-        # os.walk, not Path.rglob: this runs on every lock, over every file of the watch.
+        # os.walk, not Path.rglob: it reads every file name of the watch's history.
         for folder, _dirs, names in os.walk(self._path(prefix)):
             for name in names:
                 if not (name.startswith(".") and name.endswith(".tmp") and len(name) > 4):
@@ -176,10 +177,11 @@ class LocalBlobs:
                 try:
                     if os.stat(leftover).st_mtime < cutoff:
                         os.unlink(leftover)
-                        removed += 1
+                    else:
+                        left += 1
                 except FileNotFoundError:
                     continue  # its writer finished or another sweep got there first
-        return removed
+        return left
 
     @contextmanager
     def lock(self, name: str, timeout: float) -> Iterator[None]:

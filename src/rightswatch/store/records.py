@@ -58,7 +58,8 @@ class SnapshotRecord(BaseModel):
 
 
 class WatchState(BaseModel):
-    """The small per-watch file read and written on every check."""
+    """The small per-watch file: read on every check, written when more than the last check
+    and validators moved (an unchanged check goes into the run's check log, store/checks.py)."""
 
     watch_id: str
     last_check: datetime | None = None
