@@ -73,8 +73,12 @@ def _checks(job: Job, report: _Reporter, stop: threading.Event) -> None:
     ahead = Prefetch(config, store, early_order(watches))
     # Imported once the first requests are out: the rest of the core (extract, diff, the
     # change reports) loads while they are in flight.
-    from rightswatch.check import check_watch
-    from rightswatch.result import CheckContext
+    try:
+        from rightswatch.check import check_watch
+        from rightswatch.result import CheckContext
+    except BaseException:
+        ahead.close()  # no check will take what it fetches
+        raise
 
     ctx = CheckContext(config, store, ahead.fetcher, job.run_id, prefetched=ahead)
     lock = threading.Lock()
