@@ -136,7 +136,10 @@ def test_watches_a_stopped_check_process_never_reached_are_errors_naming_the_lim
     by_status: dict[str, list[dict[str, Any]]] = {}
     for w in report["watches"]:
         by_status.setdefault(w["status"], []).append(w)
-    assert sorted(by_status) == ["baseline", "error"]
+    # Usually each process finishes the checks it started (baseline) before it is stopped; on
+    # a machine so loaded that a process took 3 s to start, all of its watches are errors.
+    assert "error" in by_status
+    assert set(by_status) <= {"baseline", "error"}
     assert sorted(w["id"] for w in report["watches"]) == sorted(f"r{i}" for i in range(6))
     for w in by_status["error"]:
         assert "did not finish within 3 s and was stopped" in w["error"]
@@ -146,6 +149,19 @@ def test_watches_a_stopped_check_process_never_reached_are_errors_naming_the_lim
     assert all(store.latest(w["id"]) is None for w in by_status["error"])  # checked next run
 
 
+def recording_starts(monkeypatch: pytest.MonkeyPatch) -> list[processes.Workers]:
+    """Every set of check processes a run starts, in order."""
+    started: list[processes.Workers] = []
+    start = processes.start
+
+    def recorded(*args: Any, **kwargs: Any) -> processes.Workers:
+        started.append(start(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(processes, "start", recorded)
+    return started
+
+
 INDEX = (
     b"<html><head><title>Publications</title></head><body><main><h1>Publications</h1>"
     b"<ul><li><a href='/about'>About us</a></li></ul></main></body></html>"
@@ -153,7 +169,7 @@ INDEX = (
 
 
 def test_the_flow_keeps_each_hosts_delay_after_the_check_processes_end(
-    prefect_api: str, tmp_path: Path, loopback: Loopback
+    prefect_api: str, tmp_path: Path, loopback: Loopback, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each host goes whole to one process; the index on host A is checked by the flow once
     they are done, and its first request to A waits the delay after A's last page."""
@@ -172,7 +188,10 @@ def test_the_flow_keeps_each_hosts_delay_after_the_check_processes_end(
         f"  - {{id: idx, url: '{index}', kind: index, link_pattern: '/publications/'}}\n",
         encoding="utf-8",
     )
+    started = recording_starts(monkeypatch)
     report = monitor(config_path=str(cfg))
+    [workers] = started  # one host a process, the index left to the flow
+    assert sorted(sorted(c.results) for c in workers.children) == [["r0"], ["r1"]]
     assert [(w["id"], w["status"]) for w in report["watches"]] == [
         ("r0", "baseline"),
         ("r1", "baseline"),
@@ -191,28 +210,23 @@ def test_early_check_processes_of_a_changed_config_are_replaced_and_a_failure_co
     prefect_api: str, tmp_path: Path, loopback: Loopback, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = Site(loopback, 6)
-    site.delay = 0.2
+    site.delay = 0.5  # the early processes are usually still checking when they are replaced
     bad = loopback.route("/bad", Reply(500, b"down", {"Content-Type": "text/plain"}))
     cfg = early_config(tmp_path, site, LIMIT, "max_workers: 4, task_retries: 0, processes: 2")
     first = f"watches:\n  - {{id: bad, url: '{bad}', profile: hrw-world-report}}\n"
     cfg.write_text(cfg.read_text().replace("watches:\n", first), encoding="utf-8")
-    started: list[processes.Workers] = []
-    start = processes.start
-
-    def recorded(*args: Any, **kwargs: Any) -> processes.Workers:
-        started.append(start(*args, **kwargs))
-        return started[-1]
-
-    monkeypatch.setattr(processes, "start", recorded)
+    started = recording_starts(monkeypatch)
     loaded = load_config(cfg)
     processes.start_early(str(cfg), loaded, list(loaded.watches))  # as `rightswatch check` does
-    deadline = time.monotonic() + 60
-    while not any("bad" in c.results for c in started[0].children):
-        assert time.monotonic() < deadline, "the early check process never checked 'bad'"
-        time.sleep(0.02)
-    cfg.write_text(cfg.read_text().replace("timeout: 10", "timeout: 11"), encoding="utf-8")
-
-    report = monitor(config_path=str(cfg))
+    try:
+        deadline = time.monotonic() + 60
+        while not any("bad" in c.results for c in started[0].children):
+            assert time.monotonic() < deadline, "the early check process never checked 'bad'"
+            time.sleep(0.02)
+        cfg.write_text(cfg.read_text().replace("timeout: 10", "timeout: 11"), encoding="utf-8")
+        report = monitor(config_path=str(cfg))
+    finally:
+        processes.discard()  # an early process no run claimed stops with the test
     assert len(started) == 2  # the early processes were stopped and others started
     assert all(c.proc.returncode is not None for c in started[0].children)
     assert started[1].run_id == started[0].run_id  # one run, as far as failures count
