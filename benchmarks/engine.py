@@ -23,6 +23,7 @@ import gzip
 import hashlib
 import importlib.util
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -87,9 +88,15 @@ def gzip_levels(original: bytes, url: str, rounds: int = 50) -> None:
 def file_system(folder: str) -> str:
     """The type of the file system holding `folder` (Linux: /proc/mounts), for the report."""
     try:
-        mounts = [line.split()[1:3] for line in Path("/proc/mounts").read_text().splitlines()]
+        lines = Path("/proc/mounts").read_text().splitlines()
     except OSError:
         return "unknown file system"
+    # A mount point's spaces and other odd characters are octal escapes there (\040).
+    unescape = re.compile(r"\\([0-7]{3})")
+    mounts = [
+        [unescape.sub(lambda m: chr(int(m.group(1), 8)), field) for field in line.split()[1:3]]
+        for line in lines
+    ]
     real = os.path.realpath(folder)
     inside = [(point, kind) for point, kind in mounts if os.path.commonpath([real, point]) == point]
     return max(inside, key=lambda m: len(m[0]))[1] if inside else "unknown file system"
@@ -146,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gzip-levels", action="store_true", help="also measure gzip levels")
     parser.add_argument("--store-dir", help="where the store is written (default: temp folder)")
     args = parser.parse_args(argv)
+    if args.store_dir and not os.path.isdir(args.store_dir):
+        parser.error(f"--store-dir {args.store_dir}: no such folder; create it or name another")
     folder = args.store_dir or tempfile.gettempdir()
     original, edited = pages()
     sections = len(extract(original.decode(), "http://127.0.0.1/report/0").sections)
