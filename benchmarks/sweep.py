@@ -75,6 +75,7 @@ class Sample:
     rss_mb: float
     note: str = ""
     server_cpu: float = 0.0  # of `cpu`, what the running Prefect server used meanwhile
+    system_cpu: float = 0.0  # of `cpu`, the tool's own time in the kernel (files, sockets)
 
 
 @dataclass
@@ -115,7 +116,9 @@ class Bench:
             raise SystemExit(
                 f"{argv[0]} failed ({code}): {(cwd / 'stderr.txt').read_text()[-2000:]}"
             )
-        sample = Sample(wall, cpu, usage.ru_maxrss / 1024, server_cpu=server_cpu)
+        sample = Sample(
+            wall, cpu, usage.ru_maxrss / 1024, server_cpu=server_cpu, system_cpu=usage.ru_stime
+        )
         return sample, (cwd / "stdout.txt").read_text()
 
     # rightswatch -------------------------------------------------------------------------
@@ -272,12 +275,22 @@ def targets(bench: Bench) -> list[str]:
     if "cold" in server and "cold" in uw:
         ratio = server["cold"].cpu / uw["cold"].cpu
         out.append(f"cold CPU ÷ urlwatch (server): {ratio:.2f} (target ≤ 1.5)")
+        out.append(
+            "cold CPU, where it went: "
+            + "; ".join(_split(t, got[(t, "cold")]) for t in ("urlwatch", "rightswatch (server)"))
+        )
     temporary = {k[1]: v for k, v in got.items() if k[0] == "rightswatch (temporary)"}
     for scenario in ("warm", "unchanged"):
         if scenario in temporary and scenario in server:
             extra = temporary[scenario].wall - server[scenario].wall
             out.append(f"temporary − server, {scenario}: {extra:+.2f} s wall (target ≤ +5 s)")
     return ["", *out] if out else []
+
+
+def _split(tool: str, s: Sample) -> str:
+    own = s.cpu - s.server_cpu
+    server = f" + Prefect server {s.server_cpu:.2f} s" if s.server_cpu else ""
+    return f"{tool} user {own - s.system_cpu:.2f} s + system {s.system_cpu:.2f} s{server}"
 
 
 def machine() -> str:
