@@ -8,6 +8,11 @@ at equal per-host concurrency. rightswatch runs twice: against a running Prefect
     python benchmarks/sweep.py --pages 500 --latency-ms 100 --changed-frac 0.05
     python benchmarks/sweep.py --quick          # a small run that a test keeps working
 
+urlwatch stores each page whole, which is the issue's reference. `--urlwatch-content` also runs
+it with `css: main` + `html2text`, the filters its users set to watch a report's text rather
+than its chrome. That is the work rightswatch does before it splits sections, and its ratios
+print beside the targets, not instead of them.
+
 Each sweep is one process tree; wall time, CPU time (user + system of the tree, and of the
 Prefect server process where one runs) and peak RSS come from os.wait4 and /proc.
 """
@@ -17,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import socket
@@ -30,10 +34,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from machine import machine, proc_cpu
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = ROOT.parent / "shared" / "bench" / "report_server.py"
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+CONTENT_URLWATCH = "urlwatch, css main + html2text"
 
 
 def free_port() -> int:
@@ -56,16 +63,6 @@ def wait_for(url: str, seconds: float) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"{url} did not come up within {seconds:g} s")
-
-
-def proc_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a live process and its reaped children, from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / ticks
 
 
 @dataclass
@@ -169,10 +166,14 @@ class Bench:
         return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
 
     # urlwatch ----------------------------------------------------------------------------
-    def urlwatch(self) -> None:
-        work = self.work / "urlwatch"
+    def urlwatch(self, content: bool = False) -> None:
+        """Plain urlwatch (the issue's reference: it stores each page whole), or with `content`
+        the filters a urlwatch user sets to watch a report's text and not its chrome."""
+        tool = CONTENT_URLWATCH if content else "urlwatch"
+        work = self.work / ("urlwatch-content" if content else "urlwatch")
         work.mkdir()
-        jobs = "---\n".join(f"url: {self.base}/report/{i}\n" for i in range(self.pages))
+        job = "filter:\n  - css: main\n  - html2text: re\n" if content else ""
+        jobs = "---\n".join(f"url: {self.base}/report/{i}\n{job}" for i in range(self.pages))
         (work / "urls.yaml").write_text(jobs)
         (work / "hooks.py").write_text("")
         (work / "urlwatch.yaml").write_text(
@@ -191,7 +192,7 @@ class Bench:
             "--cache",
             str(work / "cache.db"),
         ]
-        self.sweeps("urlwatch", argv, dict(os.environ), work, self._urlwatch_note)
+        self.sweeps(tool, argv, dict(os.environ), work, self._urlwatch_note)
 
     @staticmethod
     def _urlwatch_note(stdout: str) -> str:
@@ -279,6 +280,14 @@ def targets(bench: Bench) -> list[str]:
             "cold CPU, where it went: "
             + "; ".join(_split(t, got[(t, "cold")]) for t in ("urlwatch", "rightswatch (server)"))
         )
+    content = {k[1]: v for k, v in got.items() if k[0] == CONTENT_URLWATCH}
+    for scenario, what in (("warm", "wall"), ("cold", "cpu")):
+        if scenario in server and scenario in content:
+            ratio = getattr(server[scenario], what) / getattr(content[scenario], what)
+            out.append(
+                f"{scenario} {what.replace('cpu', 'CPU')} ÷ {CONTENT_URLWATCH} (server): "
+                f"{ratio:.2f} (beside the target: urlwatch doing the same cut to <main>)"
+            )
     temporary = {k[1]: v for k, v in got.items() if k[0] == "rightswatch (temporary)"}
     for scenario in ("warm", "unchanged"):
         if scenario in temporary and scenario in server:
@@ -291,31 +300,6 @@ def _split(tool: str, s: Sample) -> str:
     own = s.cpu - s.server_cpu
     server = f" + Prefect server {s.server_cpu:.2f} s" if s.server_cpu else ""
     return f"{tool} user {own - s.system_cpu:.2f} s + system {s.system_cpu:.2f} s{server}"
-
-
-def machine() -> str:
-    mem = next(
-        (
-            line.split()[1]
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        ),
-        "?",
-    )
-    versions = {}
-    for name in ("rightswatch", "prefect", "urlwatch", "lxml", "beautifulsoup4", "requests"):
-        try:
-            from importlib.metadata import version
-
-            versions[name] = version(name)
-        except Exception:
-            versions[name] = "not installed"
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    return (
-        f"{platform.platform()}, {os.cpu_count()} cores (load average {load} at the end), "
-        f"{int(mem) // 1024} MB RAM, "
-        f"Python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in versions.items())
-    )
 
 
 def prefect_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -333,7 +317,7 @@ def prefect_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     return prefect, api_url
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -348,11 +332,22 @@ def main(argv: list[str] | None = None) -> int:
         help="run.processes for rightswatch, comma-separated to compare (e.g. auto,1); "
         "values other than auto run in server mode only",
     )
+    parser.add_argument(
+        "--urlwatch-content",
+        action="store_true",
+        help="also run urlwatch with `css: main` + `html2text`, cutting each page to its text "
+        "as rightswatch does (the targets stay against plain urlwatch)",
+    )
     parser.add_argument("--quick", action="store_true", help="20 pages, no latency, temporary mode")
     parser.add_argument("--write", action="store_true", help=f"append the table to {RESULTS.name}")
     args = parser.parse_args(argv)
     if args.quick:
         args.pages, args.latency_ms, args.modes = 20, 0, "temporary"
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     if not SERVER.is_file():
         raise SystemExit(f"{SERVER} is missing: the benchmark needs ../shared beside the checkout")
     if shutil.which("urlwatch", path=str(BIN)) is None:
@@ -375,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
             wait_for(bench.base + "/__stats", 30)
             print(f"report server: {args.pages} pages on {bench.base}", flush=True)
             bench.urlwatch()
+            if args.urlwatch_content:
+                bench.urlwatch(content=True)
             for mode in args.modes.split(","):
                 api_url = None
                 if mode == "server":

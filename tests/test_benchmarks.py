@@ -29,7 +29,7 @@ def test_engine_benchmark_runs_and_prints_its_table(tmp_path: Path) -> None:
 def test_sweep_quick_mode_runs_both_tools_and_prints_ratios() -> None:
     assert Path(sys.executable).with_name("urlwatch").exists(), "make test installs .[dev,bench]"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "sweep.py"), "--quick"],
+        [sys.executable, str(ROOT / "benchmarks" / "sweep.py"), "--quick", "--urlwatch-content"],
         capture_output=True,
         text=True,
         timeout=900,
@@ -44,3 +44,7 @@ def test_sweep_quick_mode_runs_both_tools_and_prints_ratios() -> None:
     assert "1 changed, 19 unchanged" in rows[1]
     assert "20 unchanged" in rows[2]
     assert any("| cold | urlwatch |" in line and "20 new" in line for line in lines)
+    content = [line for line in lines if "| urlwatch, css main + html2text |" in line]
+    assert [line.split(" | ")[0] for line in content] == ["| cold", "| warm", "| unchanged"]
+    assert "20 new" in content[0]
+    assert "1 changed" in content[1]
