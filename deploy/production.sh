@@ -119,7 +119,9 @@ step_workers() {
   for i in $(seq 1 "$WORKERS"); do
     local pid="$STATE_DIR/worker-$i.pid"
     if [ -f "$pid" ] && kill -0 "$(cat "$pid")" 2>/dev/null; then continue; fi
-    nohup "$BIN/prefect" worker start --pool rightswatch --limit 1 \
+    # A background job of a script starts with SIGINT ignored, and a worker stops on SIGTERM by
+    # sending itself SIGINT: without the reset it ignores `down` and is killed 30 s later.
+    nohup env --default-signal=INT "$BIN/prefect" worker start --pool rightswatch --limit 1 \
       --name "rightswatch-worker-$i" >"$STATE_DIR/worker-$i.log" 2>&1 &
     echo $! >"$pid"
   done

@@ -108,6 +108,8 @@ def production(tmp_path: Path, s3: S3) -> Iterator[tuple[dict[str, str], Path]]:
         )
         assert down.returncode == 0, down.stderr
         assert not list(state.glob("*.pid")), "down left a server or worker running"
+        for log in sorted(state.glob("worker-*.log")):
+            assert "stopped!" in log.read_text(), f"down killed {log.stem} instead of stopping it"
 
 
 def _prefect(env: dict[str, str], *args: str, timeout: float = 900) -> str:
