@@ -15,8 +15,9 @@ from collections import defaultdict
 from bs4 import BeautifulSoup, Tag
 
 from rightswatch.document import Section
+from rightswatch.extract.density import LinkDensity
 from rightswatch.extract.locate import main_text
-from rightswatch.extract.walk import looks_like_chrome, tag_text, walk
+from rightswatch.extract.walk import IsChrome, looks_like_chrome, tag_text, walk
 from rightswatch.segment import count_words
 
 # Class/id words of page furniture (readability's "unlikely candidates", plus what report
@@ -45,22 +46,31 @@ def _words(tag: Tag) -> list[str]:
     return tokens
 
 
-def _link_dense(tag: Tag) -> bool:
-    links = tag.find_all("a", limit=3)
-    if len(links) < 3:
+def _link_dense(tag: Tag, density: LinkDensity) -> bool:
+    measure = density.measure(tag)
+    if measure.links < 3:
         return False
-    total = len(tag_text(tag))
-    linked = sum(len(tag_text(a)) for a in tag.find_all("a"))
+    if measure.exact:
+        total, linked = measure.text.length, measure.linked
+    else:  # NFC may join text across elements here: measured from the text itself
+        total = len(tag_text(tag))
+        linked = sum(len(tag_text(a)) for a in tag.find_all("a"))
     return total > 0 and linked / total > _LINK_DENSE
 
 
-def _is_chrome(tag: Tag) -> bool:
-    # An <aside> is tangential by definition: related links, country pickers, pull quotes.
-    if tag.name in ("aside", "footer", "figure") or looks_like_chrome(tag):
-        return True
-    if any(_FURNITURE.search(word) for word in _words(tag)):
-        return True
-    return tag.name in _LISTS and _link_dense(tag)
+def _chrome_test() -> IsChrome:
+    """The generic profile's chrome test, for one walk (its measures belong to one tree)."""
+    density = LinkDensity()
+
+    def is_chrome(tag: Tag) -> bool:
+        # An <aside> is tangential by definition: related links, country pickers, pull quotes.
+        if tag.name in ("aside", "footer", "figure") or looks_like_chrome(tag):
+            return True
+        if any(_FURNITURE.search(word) for word in _words(tag)):
+            return True
+        return tag.name in _LISTS and _link_dense(tag, density)
+
+    return is_chrome
 
 
 def densest_block(soup: BeautifulSoup) -> Tag | None:
@@ -102,7 +112,7 @@ def main_content(soup: BeautifulSoup) -> Tag:
 
 
 def _walk(container: Tag, base_url: str) -> list[Section]:
-    return walk(container, base_url=base_url, is_heading=_generic_heading, is_chrome=_is_chrome)
+    return walk(container, base_url=base_url, is_heading=_generic_heading, is_chrome=_chrome_test())
 
 
 def extract_generic(soup: BeautifulSoup, base_url: str) -> list[Section]:
@@ -114,8 +124,10 @@ def extract_generic(soup: BeautifulSoup, base_url: str) -> list[Section]:
     if located is None:
         return _walk(guess, base_url)
 
+    furniture = _chrome_test()
+
     def is_chrome(tag: Tag) -> bool:
-        return _is_chrome(tag) or not located.holds(tag)
+        return furniture(tag) or not located.holds(tag)
 
     sections = located.prune(
         walk(located.scope, base_url=base_url, is_heading=_generic_heading, is_chrome=is_chrome)

@@ -10,10 +10,16 @@ _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _SLUG_DROP = re.compile(r"[^\w]+")
 
 
+def clean(text: str) -> str:
+    """NFC with invisible characters dropped; spaces are left as they are."""
+    if text.isascii():  # NFC and the invisible characters concern non-ASCII text only
+        return text
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+
+
 def normalize(text: str) -> str:
     """NFC, invisible characters dropped, all runs of space one space; typographic quotes kept."""
-    if not text.isascii():  # NFC and the invisible characters concern non-ASCII text only
-        text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    text = clean(text)
     # str.split() splits at exactly what re's \s matches (Unicode white space, no-break and
     # ideographic spaces included), at a third of a regex substitution's cost.
     return " ".join(text.split())
