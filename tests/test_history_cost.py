@@ -1,5 +1,6 @@
 """A run's cost depends on what changed in it, not on how much history the store keeps: S3
-requests counted by a proxy in front of moto, 200 watches, one webhook channel.
+requests counted by a proxy in front of moto, 100 watches (RW_HISTORY_WATCHES), one webhook
+channel.
 
 The history (a baseline, then 1 or 4 changes of every page, each delivered) is built through
 the same core functions on local disk, which is fast, and copied into the bucket as it is; the
@@ -20,7 +21,7 @@ from tests.loopback import Loopback
 from tests.peers import S3, S3_ENV, Receiver
 from tests.s3count import CountingProxy
 
-WATCHES = int(os.environ.get("RW_HISTORY_WATCHES", "200"))
+WATCHES = int(os.environ.get("RW_HISTORY_WATCHES", "100"))
 
 
 @pytest.fixture
