@@ -37,7 +37,7 @@ class Measure(NamedTuple):
 EMPTY = Span(0, False, False, True)
 SPACE = Span(0, True, True, True)  # a <br>
 # Characters of no combining class that NFC still joins to the character before them (found by
-# decomposition; tests/test_extract.py checks the set against Python's Unicode data).
+# decomposition; tests/test_density.py checks the set against Python's Unicode data).
 JOINS_BACK = frozenset(
     "\u09be\u09d7\u0b3e\u0b56\u0b57\u0bbe\u0bd7\u0cc2\u0cd5\u0cd6\u0d3e\u0d57\u0dcf\u0ddf"
     "\u0fb5\u0fb7\u102e\u1b35\U00011127\U0001133e\U00011357\U000114b0\U000114ba\U000114bd"
