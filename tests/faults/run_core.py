@@ -1,5 +1,6 @@
 """A run through the core functions the flow's tasks call, in the flow's order, in a process a
-test can kill: `python tests/faults/run_core.py CONFIG [KILL_POINT]`.
+test can kill: `python tests/faults/run_core.py CONFIG [KILL_POINT]`, or `run_to_files` in a
+process forked from one that has imported this module already (the kill test runs dozens).
 
 KILL_POINT p kills the process with SIGKILL at write number p // 2 + 1 of the snapshot store:
 between its temp write and its rename when p is even, just after the rename when p is odd.
@@ -10,6 +11,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import traceback
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -22,9 +25,10 @@ from rightswatch.fetch import Fetcher
 from rightswatch.store import open_store
 
 
-def main() -> None:
-    config = load_config(sys.argv[1])
-    kill_point = int(sys.argv[2]) if len(sys.argv) > 2 else -1
+def main(args: list[str] | None = None) -> None:
+    args = sys.argv[1:] if args is None else args
+    config = load_config(args[0])
+    kill_point = int(args[1]) if len(args) > 1 else -1
     writes = 0
     original = blobs.LocalBlobs.write
 
@@ -49,6 +53,25 @@ def main() -> None:
         deliver_channel(n, config, ctx.outbox).status for n in channels_to_deliver(ctx.outbox)
     ]
     print("writes", writes, "statuses", ",".join(statuses), "deliveries", ",".join(deliveries))
+
+
+def run_to_files(args: list[str], out: str, err: str) -> None:
+    """main(args) with its output in two files; exits 1 on an error, as the script would."""
+    with (
+        open(out, "w", encoding="utf-8") as stdout,
+        open(err, "w", encoding="utf-8") as stderr,
+        redirect_stdout(stdout),
+        redirect_stderr(stderr),
+    ):
+        try:
+            main(args)
+        except Exception:
+            traceback.print_exc()
+            failed = True
+        else:
+            failed = False
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
