@@ -12,8 +12,9 @@ Two workloads, each iteration its own watch:
 
 Prints median and p95 milliseconds per page for each step and for the whole (wall clock), the
 median CPU time of the whole (less disturbed by other work on a shared machine), and the load
-average beside them. `--gzip-levels` also measures the store's compression levels on the
-benchmark page and the HRW sample (how store.GZIP_LEVEL was chosen).
+average and a reference loop's CPU time (the machine's speed that hour) beside them.
+`--gzip-levels` also measures the store's compression levels on the benchmark page and the HRW
+sample (how store.GZIP_LEVEL was chosen).
 """
 
 from __future__ import annotations
@@ -147,6 +148,19 @@ def fetch_info(body: bytes, url: str) -> FetchInfo:
     )
 
 
+def reference_ms(rounds: int = 5) -> float:
+    """CPU time of a fixed pure-Python loop (a million additions). This VM's speed moves about
+    2x from hour to hour, so engine timings of different hours are compared through it."""
+    times = []
+    for _ in range(rounds):
+        start = time.process_time()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        times.append((time.process_time() - start) * 1000)
+    return statistics.median(times)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--iterations", type=int, default=200)
@@ -163,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.iterations} iterations, Python {sys.version.split()[0]}; "
         f"store in {folder} ({file_system(folder)})"
     )
+    before = reference_ms()
     for first, title in ((False, "changed page"), (True, "first page of a new watch")):
         timings = run(args.iterations, first, original, edited, folder)
         print(f"\n{title}\n\n| step | median ms | p95 ms |\n| --- | ---: | ---: |")
@@ -170,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {name} | {statistics.median(values):.2f} | {percentile(values, 0.95):.2f} |")
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"\nload average (1, 5, 15 min): {load}; {os.cpu_count()} cores")
+    print(f"reference loop: {before:.1f} ms of CPU before the runs, {reference_ms():.1f} ms after")
     if args.gzip_levels:
         gzip_levels(original, "http://127.0.0.1/report/0")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,9 @@ def test_engine_benchmark_runs_and_prints_its_table(tmp_path: Path) -> None:
     assert "| parse + extract |" in proc.stdout
     assert "| total |" in proc.stdout
     assert f"store in {store} (" in proc.stdout
+    assert re.search(
+        r"reference loop: \d+\.\d ms of CPU before the runs, \d+\.\d ms after", proc.stdout
+    )
     assert not list(store.iterdir())  # the benchmark's watches are removed afterwards
 
 
