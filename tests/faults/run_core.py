@@ -67,11 +67,7 @@ def run_to_files(args: list[str], out: str, err: str) -> None:
             main(args)
         except Exception:
             traceback.print_exc()
-            failed = True
-        else:
-            failed = False
-    if failed:
-        sys.exit(1)
+            sys.exit(1)  # the files are closed, and so flushed, on the way out
 
 
 if __name__ == "__main__":
