@@ -32,6 +32,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from machine import load_average, reference_ms
+
 from rightswatch.diff import diff_documents
 from rightswatch.extract import extract
 from rightswatch.store import FetchInfo, open_store
@@ -148,19 +150,6 @@ def fetch_info(body: bytes, url: str) -> FetchInfo:
     )
 
 
-def reference_ms(rounds: int = 5) -> float:
-    """CPU time of a fixed pure-Python loop (a million additions). This VM's speed moves about
-    2x from hour to hour, so engine timings of different hours are compared through it."""
-    times = []
-    for _ in range(rounds):
-        start = time.process_time()
-        total = 0
-        for i in range(1_000_000):
-            total += i
-        times.append((time.process_time() - start) * 1000)
-    return statistics.median(times)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--iterations", type=int, default=200)
@@ -183,8 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{title}\n\n| step | median ms | p95 ms |\n| --- | ---: | ---: |")
         for name, values in timings.items():
             print(f"| {name} | {statistics.median(values):.2f} | {percentile(values, 0.95):.2f} |")
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    print(f"\nload average (1, 5, 15 min): {load}; {os.cpu_count()} cores")
+    print(f"\nload average (1, 5, 15 min): {load_average()}; {os.cpu_count()} cores")
     print(f"reference loop: {before:.1f} ms of CPU before the runs, {reference_ms():.1f} ms after")
     if args.gzip_levels:
         gzip_levels(original, "http://127.0.0.1/report/0")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
+import time
 from pathlib import Path
 
 
@@ -16,6 +18,23 @@ def proc_cpu(pid: int) -> float:
         return 0.0
     ticks = os.sysconf("SC_CLK_TCK")
     return sum(int(fields[i]) for i in (11, 12, 13, 14)) / ticks
+
+
+def load_average() -> str:
+    return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def reference_ms(rounds: int = 5) -> float:
+    """CPU time of a fixed pure-Python loop (a million additions). This VM's speed moves about
+    2x from hour to hour, so timings of different hours are compared through it."""
+    times = []
+    for _ in range(rounds):
+        start = time.process_time()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        times.append((time.process_time() - start) * 1000)
+    return statistics.median(times)
 
 
 def machine() -> str:
@@ -35,9 +54,9 @@ def machine() -> str:
             versions[name] = version(name)
         except Exception:
             versions[name] = "not installed"
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     return (
-        f"{platform.platform()}, {os.cpu_count()} cores (load average {load} at the end), "
+        f"{platform.platform()}, {os.cpu_count()} cores (load average {load_average()} at the "
+        "end), "
         f"{int(mem) // 1024} MB RAM, "
         f"Python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in versions.items())
     )
